@@ -1,0 +1,114 @@
+# Build helpers shared by every library, program and test.
+include_guard(GLOBAL)
+
+set(SENTINEL_WARNINGS -Wall -Wextra -Werror -Wnon-virtual-dtor -Wcast-align -Wunused
+    -Woverloaded-virtual -Wimplicit-fallthrough)
+
+# Libraries on the packet path must never reach network, TLS, database or server code.
+set(SENTINEL_PACKET_PATH_LIBS common platform config schema decode capture detect intel)
+set(SENTINEL_FORBIDDEN_ON_PACKET_PATH
+    sentinel_transport sentinel_store sentinel_server sentinel_web
+    OpenSSL::SSL OpenSSL::Crypto CURL::libcurl SQLite::SQLite3 SQLiteCpp PkgConfig::PQXX
+    Boost::headers Boost::boost)
+
+function(sentinel_apply_defaults target)
+  target_compile_options(${target} PRIVATE ${SENTINEL_WARNINGS})
+  if(SENTINEL_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# sentinel_library(<name> SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
+# Creates the static library sentinel_<name> (alias sentinel::<name>); includes are rooted at src/.
+function(sentinel_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  set(target sentinel_${name})
+  if(ARG_SOURCES)
+    add_library(${target} STATIC ${ARG_SOURCES})
+    target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_BINARY_DIR}/src)
+    target_link_libraries(${target} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+    sentinel_apply_defaults(${target})
+  else()
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE ${PROJECT_SOURCE_DIR}/src ${PROJECT_BINARY_DIR}/src)
+    target_link_libraries(${target} INTERFACE ${ARG_DEPS})
+  endif()
+  add_library(sentinel::${name} ALIAS ${target})
+endfunction()
+
+# sentinel_program(<target> SOURCES ... DEPS ...)
+function(sentinel_program target)
+  cmake_parse_arguments(ARG "" "OUTPUT_NAME" "SOURCES;DEPS" ${ARGN})
+  add_executable(${target} ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE ${ARG_DEPS})
+  if(ARG_OUTPUT_NAME)
+    set_target_properties(${target} PROPERTIES OUTPUT_NAME ${ARG_OUTPUT_NAME})
+  endif()
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+  sentinel_apply_defaults(${target})
+endfunction()
+
+# sentinel_test(<name> SOURCES ... DEPS ... [LABELS ...])
+# One gtest binary; each TEST becomes its own ctest entry so ctest -j spreads them.
+function(sentinel_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+      SENTINEL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+      SENTINEL_BINARY_DIR="${PROJECT_BINARY_DIR}"
+      SENTINEL_PCAP_DIR="${SENTINEL_PCAP_DIR}")
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
+  sentinel_apply_defaults(${name})
+  set(props ENVIRONMENT "TZ=UTC;LC_ALL=C")
+  if(ARG_LABELS)
+    list(APPEND props LABELS "${ARG_LABELS}")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
+endfunction()
+
+# Walks the link graph of every packet-path library and fails the configure step when one of
+# them reaches a forbidden target (network, TLS, database, server).
+function(_sentinel_collect_links target out_var)
+  set(seen ${${out_var}})
+  foreach(prop LINK_LIBRARIES INTERFACE_LINK_LIBRARIES)
+    get_target_property(links ${target} ${prop})
+    if(NOT links)
+      continue()
+    endif()
+    foreach(link IN LISTS links)
+      string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" link "${link}")
+      if(link IN_LIST seen)
+        continue()
+      endif()
+      list(APPEND seen ${link})
+      if(TARGET ${link})
+        get_target_property(aliased ${link} ALIASED_TARGET)
+        if(aliased)
+          list(APPEND seen ${aliased})
+          set(link ${aliased})
+        endif()
+        _sentinel_collect_links(${link} seen)
+      endif()
+    endforeach()
+  endforeach()
+  set(${out_var} ${seen} PARENT_SCOPE)
+endfunction()
+
+function(sentinel_check_packet_path)
+  foreach(lib IN LISTS SENTINEL_PACKET_PATH_LIBS)
+    if(NOT TARGET sentinel_${lib})
+      continue()
+    endif()
+    set(reached "")
+    _sentinel_collect_links(sentinel_${lib} reached)
+    foreach(bad IN LISTS SENTINEL_FORBIDDEN_ON_PACKET_PATH)
+      if(bad IN_LIST reached)
+        message(FATAL_ERROR "packet-path library sentinel_${lib} depends on ${bad}; "
+                            "the packet path must not reach network, TLS, database or server code")
+      endif()
+    endforeach()
+  endforeach()
+endfunction()

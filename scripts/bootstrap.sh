@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs exactly the Debian packages from packages/<set>.txt that are not installed yet.
+# Idempotent: a second run installs nothing and does not touch apt's lists.
+# Usage: scripts/bootstrap.sh build [test ...]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+[ $# -gt 0 ] || set -- build
+
+wanted=()
+for set_name in "$@"; do
+  list="$root/packages/$set_name.txt"
+  [ -f "$list" ] || { echo "bootstrap: no package list $list" >&2; exit 2; }
+  while read -r pkg _; do
+    [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+    wanted+=("$pkg")
+  done <"$list"
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bootstrap: all ${#wanted[@]} packages present"
+  exit 0
+fi
+
+echo "bootstrap: installing ${#missing[@]} missing packages: ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

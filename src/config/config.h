@@ -1,0 +1,114 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace sentinel::config {
+
+// Detector settings: the original's keys and defaults (seed-behavior.md §2.1), plus the caps that
+// keep per-address state bounded. Windows and the cooldown are in seconds of packet time.
+struct DetectorConfig {
+    double port_scan_window = 10;
+    uint32_t port_scan_threshold = 15;
+    double syn_flood_window = 5;
+    uint32_t syn_flood_threshold = 200;
+    double icmp_flood_window = 5;
+    uint32_t icmp_flood_threshold = 100;
+    uint32_t dns_tunnel_query_len = 50;
+    double exfil_window = 60;
+    uint64_t exfil_bytes_threshold = 5'000'000;
+    double bruteforce_window = 30;
+    uint32_t bruteforce_threshold = 30;
+    double alert_cooldown = 15;
+
+    // The original's list without NetSentinel's own ports (8443, 8444), common web alternates
+    // (8080, 8888) and values inside ephemeral port ranges (54321, 65535).
+    std::vector<uint16_t> suspicious_ports = {1080, 2323, 4444, 5555, 6666,  6667,
+                                              6668, 6669, 9001, 9030, 12345, 31337};
+    std::vector<uint16_t> bruteforce_ports = {21,  22,   23,   25,   110,  143, 389,
+                                              445, 1433, 3306, 3389, 5432, 5900};
+
+    // Cap on every per-address table (least recently used entries are evicted and counted).
+    uint32_t max_tracked_hosts = 65'536;
+    // Cap on the ARP IP→MAC table.
+    uint32_t arp_table_size = 10'000;
+};
+
+// One offline blocklist: a local file mapped to a reputation tier (CRITICAL, HIGH, MEDIUM, LOW).
+struct IntelFeed {
+    std::string path;
+    std::string tier;
+};
+
+struct StorageConfig {
+    std::string backend = "sqlite";  // "sqlite" or "postgres"
+    std::string dsn;                 // PostgreSQL connection string (secret: masked when printed)
+};
+
+// Everything in sentinel_config.json, typed, with the defaults that apply when a key is absent.
+// One loader serves the server, the agent and sentinel-certs.
+struct Config {
+    std::string source_path;  // the file it was loaded from ("" for built-in defaults)
+
+    // Shared.
+    std::string api_key;  // secret
+    std::string server_host = "0.0.0.0";
+    uint16_t gui_port = 8443;  // "server_port" (written by the original gen_certs) is an alias
+    uint16_t agent_port = 8444;
+    int redirect_port = -1;  // -1: gui_port - 1; 0 disables the plain-HTTP redirect
+    std::string ca_cert = "certs/ca.crt";
+    std::string server_cert = "certs/server.crt";
+    std::string server_key = "certs/server.key";
+
+    // Server.
+    std::string data_dir = "data";
+    StorageConfig storage;
+    uint32_t agent_rate_limit = 50;  // alerts per agent per window
+    double agent_rate_window = 5;    // seconds
+    uint32_t max_agents = 500;
+    uint64_t max_body_bytes = 1 << 20;  // larger requests get 413
+    uint32_t retention_days = 0;        // 0: keep forever
+    uint64_t retention_max_alerts = 0;  // 0: no count limit
+    double agent_offline_after = 90;    // seconds without contact
+
+    // Agent.
+    std::string virustotal_api_key;  // secret; VIRUSTOTAL_API_KEY in the environment wins
+    std::string virustotal_base_url = "https://www.virustotal.com/api/v3";
+    uint32_t vt_requests_per_minute = 4;
+    uint32_t vt_daily_quota = 500;
+    uint32_t vt_cache_clean_ttl = 3600;
+    uint32_t vt_cache_malicious_ttl = 300;
+    std::vector<IntelFeed> intel_feeds;
+    uint64_t spool_max_bytes = 64ull << 20;
+    double heartbeat_interval = 30;
+    std::string state_dir = "/var/lib/netsentinel";
+
+    DetectorConfig detectors;
+
+    // The redirect port after applying the "gui_port - 1" default.
+    uint16_t effective_redirect_port() const {
+        return redirect_port < 0 ? static_cast<uint16_t>(gui_port - 1)
+                                 : static_cast<uint16_t>(redirect_port);
+    }
+};
+
+// Messages about keys that were accepted but deserve attention (unknown keys, aliases).
+struct LoadWarnings {
+    std::vector<std::string> messages;
+};
+
+// Reads and validates a config file. A wrong type or value is an error naming the file, the key
+// and what was expected. The VirusTotal key from the environment overrides the file's.
+Result<Config> load_config(const std::string& path, LoadWarnings* warnings = nullptr);
+
+// Parses config text (path is only used in messages).
+Result<Config> parse_config(const std::string& text, const std::string& path,
+                            LoadWarnings* warnings = nullptr);
+
+// The effective configuration as pretty JSON, with every secret masked.
+std::string describe(const Config& config);
+
+}  // namespace sentinel::config

@@ -1,0 +1,54 @@
+#include "schema/alert.h"
+
+#include <gtest/gtest.h>
+
+#include "schema/alert_json.h"
+
+namespace sentinel::schema {
+namespace {
+
+TEST(SeverityTest, ParsesCaseInsensitivelyAndRaisesWithCap) {
+    EXPECT_EQ(parse_severity("high"), Severity::kHigh);
+    EXPECT_EQ(parse_severity("CRITICAL"), Severity::kCritical);
+    EXPECT_FALSE(parse_severity("SEVERE"));
+    EXPECT_EQ(raise(Severity::kMedium), Severity::kHigh);
+    EXPECT_EQ(raise(Severity::kCritical), Severity::kCritical);
+}
+
+TEST(TimestampTest, Iso8601RoundTripsWithMicroseconds) {
+    const Timestamp t{1'700'000'000'123'456'000};
+    const auto text = format_iso8601(t);
+    EXPECT_EQ(text, "2023-11-14T22:13:20.123456+00:00");
+    EXPECT_EQ(parse_iso8601(text)->ns, t.ns);
+    EXPECT_EQ(parse_iso8601("2023-11-14T23:13:20.123456+01:00")->ns, t.ns);
+    EXPECT_EQ(parse_iso8601("1970-01-01T00:00:00Z")->ns, 0);
+    EXPECT_FALSE(parse_iso8601("2023-13-01T00:00:00Z"));
+    EXPECT_FALSE(parse_iso8601("yesterday"));
+}
+
+TEST(AlertJsonTest, RoundTripsTheWireFormat) {
+    Alert a;
+    a.id = make_alert_id();
+    a.ts = Timestamp{1'000'000'000'000'000'000};
+    a.level = Severity::kHigh;
+    a.category = "PORT SCAN";
+    a.message = "10.0.0.5 probed 15 ports in 10s (sample: [1, 2, 3]...)";
+    a.src = "10.0.0.5";
+    a.agent_id = "abc";
+    a.hostname = "host";
+    a.os = "Linux 6.1";
+    const auto back = alert_from_json(to_json(a));
+    ASSERT_TRUE(back.is_ok()) << back.error();
+    EXPECT_EQ(back->id, a.id);
+    EXPECT_EQ(back->ts, a.ts);
+    EXPECT_EQ(back->level, a.level);
+    EXPECT_EQ(back->message, a.message);
+    EXPECT_EQ(back->os, a.os);
+    EXPECT_EQ(a.id.size(), 32u);
+    EXPECT_NE(make_alert_id(), make_alert_id());
+    EXPECT_FALSE(alert_from_json("[1,2]").is_ok());
+    EXPECT_FALSE(alert_from_json(R"({"level":"SEVERE"})").is_ok());
+}
+
+}  // namespace
+}  // namespace sentinel::schema
