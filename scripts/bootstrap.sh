@@ -8,12 +8,16 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 wanted=()
 for set_name in "$@"; do
-  list="$root/packages/$set_name.txt"
-  [ -f "$list" ] || { echo "bootstrap: no package list $list" >&2; exit 2; }
-  while read -r pkg _; do
-    [[ -z "$pkg" || "$pkg" == \#* ]] && continue
-    wanted+=("$pkg")
-  done <"$list"
+  # A set is packages/<set>.txt plus any packages/<set>-<area>.txt.
+  lists=("$root/packages/$set_name.txt" "$root"/packages/"$set_name"-*.txt)
+  [ -f "${lists[0]}" ] || { echo "bootstrap: no package list ${lists[0]}" >&2; exit 2; }
+  for list in "${lists[@]}"; do
+    [ -f "$list" ] || continue
+    while read -r pkg _; do
+      [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+      wanted+=("$pkg")
+    done <"$list"
+  done
 done
 
 missing=()
