@@ -180,16 +180,26 @@ TEST(ArpSpoof, TableIsBoundedByArpTableSize) {
 
 TEST(DnsTunnel, LengthEdgesAndMessage) {
     Harness h("dns_tunnel");
+    // 49 characters below the registered domain pirate.sea: silent.
     const std::string base = ".pirate.sea";
-    h.feed(dns_query(1, "10.0.2.30", std::string(49 - base.size(), 'a') + base));
+    h.feed(dns_query(1, "10.0.2.30", std::string(40, 'a') + ".cccccccc" + base));
     EXPECT_EQ(h.count(), 0u);
-    const std::string name50 = std::string(50 - base.size(), 'b') + base;
-    h.feed(dns_query(2, "10.0.2.30", name50));
+    const std::string name = std::string(41, 'b') + ".cccccccc" + base;  // 50 below pirate.sea
+    h.feed(dns_query(2, "10.0.2.30", name));
     ASSERT_EQ(h.count(), 1u);
     EXPECT_EQ(h.last().category, "DNS TUNNELLING");
     EXPECT_EQ(h.last().level, Severity::kMedium);
     EXPECT_EQ(h.last().src, "10.0.2.30");
-    EXPECT_EQ(h.last().message, "10.0.2.30 queried 50-char name: " + name50 + "...");
+    EXPECT_EQ(h.last().message, "10.0.2.30 queried 61-char name: " + name + "...");
+}
+
+TEST(DnsTunnel, LongProviderHostNamesAreNotData) {
+    Harness h("dns_tunnel");
+    h.feed(
+        dns_query(1, "192.168.1.121", "wd-prod-cp-eu-north-2-fe.northeurope.cloudapp.azure.com"));
+    h.feed(dns_query(2, "192.168.1.2", "CPE0016ec35ac27-CM00159a41912e.cpe.net.cable.rogers.com"));
+    h.feed(dns_query(3, "192.168.1.3", std::string(70, 'x') + ".com"));  // no subdomain at all
+    EXPECT_EQ(h.count(), 0u);
 }
 
 TEST(DnsTunnel, MessageKeepsFirst80Characters) {
@@ -219,11 +229,13 @@ TEST(DnsTunnel, ResponsesReverseLookupsAndMdnsAreSilent) {
 TEST(DnsTunnel, DomainReputationScalesTheLength) {
     Harness h("dns_tunnel");
     h.reputation.domains["biillpi.com"] = verdict(intel::Tier::kHigh, 3);
-    h.feed(dns_query(1, "192.168.1.17", "abcdefgh.biillpi.com"));  // 20 chars >= 13
+    h.feed(dns_query(1, "192.168.1.17", "abcdefghijkl.biillpi.com"));  // 12 below: < 13
+    EXPECT_EQ(h.count(), 0u);
+    h.feed(dns_query(2, "192.168.1.17", "abcdefghijklm.biillpi.com"));  // 13 below: >= 13
     ASSERT_EQ(h.count(), 1u);
     EXPECT_EQ(h.last().level, Severity::kHigh);
     EXPECT_EQ(h.last().message,
-              "192.168.1.17 queried 20-char name: abcdefgh.biillpi.com...  "
+              "192.168.1.17 queried 25-char name: abcdefghijklm.biillpi.com...  "
               "[VT:HIGH \u2014 3 malicious]");
     // Every queried domain is warmed, de-duplicated.
     h.feed(dns_query(20, "192.168.1.17", "www.BIILLPI.com"));

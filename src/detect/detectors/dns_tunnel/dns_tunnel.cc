@@ -22,9 +22,12 @@ bool ends_with_label(std::string_view name, std::string_view suffix) {
     return name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '.';
 }
 
-// A DNS query whose first question name is at least dns_tunnel_query_len characters long.
-// Queries only (a resolver's answer repeats the client's question), and neither reverse lookups
-// (*.arpa: ip6.arpa names are always 72 characters) nor multicast DNS (port 5353, *.local).
+// A DNS query whose first question name carries at least dns_tunnel_query_len characters below
+// its registered domain (the last two labels): that is the part a tunnel fills with data, while
+// a long registered domain or a provider's host naming (cloudapp.azure.com, cable modems) is not
+// data. Queries only (a resolver's answer repeats the client's question), and neither reverse
+// lookups (*.arpa: ip6.arpa names are always 72 characters) nor multicast DNS (port 5353,
+// *.local).
 class DnsTunnel final : public Detector {
   public:
     const DetectorInfo& info() const override { return kInfo; }
@@ -54,11 +57,12 @@ class DnsTunnel final : public Detector {
         }
         const std::string_view domain = registered_domain({lower, n});
         ctx.warm_domain(domain);
-        if (n < min_threshold_) {
+        const size_t data_len = domain.size() < n ? n - domain.size() - 1 : 0;
+        if (data_len < min_threshold_) {
             return;
         }
         const intel::Verdict v = ctx.reputation().domain(domain);
-        if (n < intel::scale_threshold(threshold_, v.tier)) {
+        if (data_len < intel::scale_threshold(threshold_, v.tier)) {
             return;
         }
         ctx.reputation().request_domain(domain, intel::Priority::kDetector);
