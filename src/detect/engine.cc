@@ -101,7 +101,7 @@ void Engine::warm(const IpAddress& address) {
     if (address.is_internal()) {
         return;
     }
-    const uint64_t h = IpAddressHash{}(address) | 1;  // 0 marks an empty cache line
+    const uint64_t h = IpHash{}(address) | 1;  // 0 marks an empty cache line
     uint64_t& line = warmed_ips_[h % kWarmCacheSize];
     if (line == h) {
         return;

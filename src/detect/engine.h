@@ -55,12 +55,16 @@ class Engine {
         uint32_t detector = 0;
         uint16_t port = 0;
         IpAddress ip;
-        friend bool operator==(const CooldownKey&, const CooldownKey&) = default;
     };
     struct CooldownKeyHash {
         size_t operator()(const CooldownKey& k) const noexcept {
-            return IpAddressHash{}(k.ip) ^ (static_cast<size_t>(k.detector) << 48) ^
+            return IpHash{}(k.ip) ^ (static_cast<size_t>(k.detector) << 48) ^
                    (static_cast<size_t>(k.port) * 0x9e3779b97f4a7c15ull);
+        }
+    };
+    struct CooldownKeyEqual {
+        bool operator()(const CooldownKey& a, const CooldownKey& b) const noexcept {
+            return a.detector == b.detector && a.port == b.port && same_address(a.ip, b.ip);
         }
     };
     static constexpr size_t kWarmCacheSize = 4096;
@@ -77,7 +81,7 @@ class Engine {
     std::vector<decode::LayerMask> wanted_;
     std::vector<CategoryStats> stats_;
     int64_t cooldown_ns_ = 0;
-    LruTable<CooldownKey, CooldownKeyHash> cooldown_;
+    LruTable<CooldownKey, CooldownKeyHash, CooldownKeyEqual> cooldown_;
     std::vector<int64_t> last_emitted_;
     std::array<uint64_t, kWarmCacheSize> warmed_ips_{};
     std::array<uint64_t, kWarmCacheSize> warmed_domains_{};

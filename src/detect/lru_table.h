@@ -5,13 +5,15 @@
 #include <limits>
 #include <vector>
 
+#include "detect/ip_key.h"
+
 namespace sentinel::detect {
 
 // A fixed-capacity hash index with least-recently-used eviction. It maps keys to slot indices in
 // [0, capacity); callers keep their per-key values in parallel arrays indexed by slot, so that
 // every byte is allocated once in reset() and the packet path never allocates. Evictions are
 // counted so that bounded state is visible in the agent's summary.
-template <typename Key, typename Hash = std::hash<Key>>
+template <typename Key, typename Hash = std::hash<Key>, typename Equal = std::equal_to<Key>>
 class LruTable {
   public:
     static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
@@ -25,7 +27,7 @@ class LruTable {
     void reset(uint32_t capacity) {
         capacity_ = capacity < 1 ? 1 : capacity;
         uint32_t buckets = 1;
-        while (buckets < capacity_ * 2) {
+        while (buckets < capacity_) {
             buckets <<= 1;
         }
         mask_ = buckets - 1;
@@ -44,7 +46,7 @@ class LruTable {
     uint32_t find(const Key& key) {
         const uint32_t h = hash(key);
         for (uint32_t i = buckets_[h & mask_]; i != kNone; i = chain_[i]) {
-            if (hashes_[i] == h && keys_[i] == key) {
+            if (hashes_[i] == h && Equal{}(keys_[i], key)) {
                 touch(i);
                 return i;
             }
@@ -56,7 +58,7 @@ class LruTable {
     Slot find_or_insert(const Key& key) {
         const uint32_t h = hash(key);
         for (uint32_t i = buckets_[h & mask_]; i != kNone; i = chain_[i]) {
-            if (hashes_[i] == h && keys_[i] == key) {
+            if (hashes_[i] == h && Equal{}(keys_[i], key)) {
                 touch(i);
                 return {i, false};
             }
@@ -87,7 +89,7 @@ class LruTable {
         return static_cast<uint64_t>(capacity_) * (sizeof(Key) + 4 * sizeof(uint32_t)) +
                static_cast<uint64_t>(buckets_.size()) * sizeof(uint32_t);
     }
-    static constexpr uint64_t bytes_per_entry() { return sizeof(Key) + 4 * sizeof(uint32_t) + 8; }
+    static constexpr uint64_t bytes_per_entry() { return sizeof(Key) + 5 * sizeof(uint32_t); }
 
   private:
     uint32_t hash(const Key& key) const {
@@ -147,5 +149,8 @@ class LruTable {
     uint32_t tail_ = kNone;
     uint64_t evictions_ = 0;
 };
+
+// The common case: one entry per address.
+using AddressTable = LruTable<IpAddress, IpHash, IpEqual>;
 
 }  // namespace sentinel::detect

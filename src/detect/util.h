@@ -41,7 +41,7 @@ schema::Alert make_alert(Timestamp ts, schema::Severity level, std::string_view 
 bool is_unicast(const IpAddress& ip);
 
 // Per-key event or byte counts over a sliding window, for at most `capacity` keys (LRU).
-template <typename Key, typename Count, typename Hash = std::hash<Key>>
+template <typename Key, typename Count, typename Hash = IpHash, typename Equal = IpEqual>
 class RateTracker {
   public:
     struct Result {
@@ -65,16 +65,16 @@ class RateTracker {
         return {slot.index, slot.inserted, w.add(slot_of(ts, slot_ns_), amount)};
     }
 
-    const LruTable<Key, Hash>& table() const { return table_; }
+    const LruTable<Key, Hash, Equal>& table() const { return table_; }
     uint64_t state_bytes() const {
         return table_.memory_bytes() + windows_.size() * sizeof(RateWindow<Count>);
     }
     static constexpr uint64_t bytes_per_key() {
-        return LruTable<Key, Hash>::bytes_per_entry() + sizeof(RateWindow<Count>);
+        return LruTable<Key, Hash, Equal>::bytes_per_entry() + sizeof(RateWindow<Count>);
     }
 
   private:
-    LruTable<Key, Hash> table_;
+    LruTable<Key, Hash, Equal> table_;
     std::vector<RateWindow<Count>> windows_;
     int64_t slot_ns_ = 1;
 };

@@ -56,7 +56,7 @@ class ArpSpoof final : public Detector {
 
   private:
     static constexpr DetectorInfo kInfo{"arp_spoof", "ARP SPOOFING", decode::kLayerArp};
-    LruTable<IpAddress> bindings_;
+    AddressTable bindings_;
     std::vector<MacAddress> macs_;
 };
 

@@ -59,11 +59,15 @@ class BruteForce final : public Detector {
     struct Key {
         IpAddress src;
         uint16_t port = 0;
-        friend bool operator==(const Key&, const Key&) = default;
     };
     struct KeyHash {
         size_t operator()(const Key& k) const noexcept {
-            return IpAddressHash{}(k.src) ^ (static_cast<size_t>(k.port) * 0x9e3779b97f4a7c15ull);
+            return IpHash{}(k.src) ^ (static_cast<size_t>(k.port) * 0x9e3779b97f4a7c15ull);
+        }
+    };
+    struct KeyEqual {
+        bool operator()(const Key& a, const Key& b) const noexcept {
+            return a.port == b.port && same_address(a.src, b.src);
         }
     };
 
@@ -105,7 +109,7 @@ class BruteForce final : public Detector {
     uint64_t threshold_ = 30;
     uint64_t min_threshold_ = 3;
     PortSet ports_;
-    RateTracker<Key, uint32_t, KeyHash> attempts_;
+    RateTracker<Key, uint32_t, KeyHash, KeyEqual> attempts_;
 };
 
 }  // namespace

@@ -93,7 +93,7 @@ class Exfiltration final : public Detector {
     bool add_destination(Destinations& d, const IpAddress& ip, uint64_t bytes, Timestamp ts) {
         for (uint8_t i = 0; i < d.count; ++i) {
             Destination& e = d.entries[i];
-            if (e.ip == ip) {
+            if (same_address(e.ip, ip)) {
                 if (ts.ns - e.last_seen > window_ns_) {
                     e.bytes = 0;
                 }

@@ -91,7 +91,7 @@ class PortScan final : public Detector {
     int64_t window_ns_ = 0;
     uint64_t threshold_ = 15;
     uint64_t min_threshold_ = 2;
-    LruTable<IpAddress> sources_;
+    AddressTable sources_;
     std::vector<uint16_t> counts_;  // distinct ports held per source
     std::vector<uint16_t> ports_;   // threshold_ ports per source
     std::vector<int64_t> seen_;     // last seen (ns) of each held port

@@ -42,7 +42,7 @@ class SuspiciousPort final : public Detector {
         const bool syn = (flags & decode::tcp_flags::kSyn) != 0;
         const bool ack = (flags & decode::tcp_flags::kAck) != 0;
         auto slot = flows_.find(key);
-        if (slot == LruTable<Key, KeyHash>::kNone) {
+        if (slot == LruTable<Key, KeyHash, KeyEqual>::kNone) {
             if (!is_unicast(p.dst_ip)) {
                 return;  // broadcast discovery (e.g. UDP 6667 of smart-home devices)
             }
@@ -95,13 +95,18 @@ class SuspiciousPort final : public Detector {
         IpAddress a, b;
         uint16_t port_a = 0, port_b = 0;
         bool tcp = false;
-        friend bool operator==(const Key&, const Key&) = default;
     };
     struct KeyHash {
         size_t operator()(const Key& k) const noexcept {
-            return IpAddressHash{}(k.a) * 31 ^ IpAddressHash {}(k.b) ^
+            return IpHash{}(k.a) * 31 ^ IpHash {}(k.b) ^
                    ((static_cast<size_t>(k.port_a) << 17 | k.port_b) * 0x9e3779b97f4a7c15ull) ^
                    k.tcp;
+        }
+    };
+    struct KeyEqual {
+        bool operator()(const Key& x, const Key& y) const noexcept {
+            return x.port_a == y.port_a && x.port_b == y.port_b && x.tcp == y.tcp &&
+                   same_address(x.a, y.a) && same_address(x.b, y.b);
         }
     };
     struct FlowState {
@@ -112,7 +117,7 @@ class SuspiciousPort final : public Detector {
     static constexpr DetectorInfo kInfo{"suspicious_port", "SUSPICIOUS PORT",
                                         decode::kLayerTcp | decode::kLayerUdp};
     PortSet ports_;
-    LruTable<Key, KeyHash> flows_;
+    LruTable<Key, KeyHash, KeyEqual> flows_;
     std::vector<FlowState> state_;
 };
 
