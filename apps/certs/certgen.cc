@@ -233,7 +233,7 @@ std::string machine_host_name() {
     return name;
 }
 
-Result<Pki> generate_pki(const SubjectAltNames& sans) {
+Result<PemPair> make_ca() {
     auto ca_key = new_key();
     if (!ca_key) {
         return Error{ca_key.error()};
@@ -266,6 +266,23 @@ Result<Pki> generate_pki(const SubjectAltNames& sans) {
     if (!s) {
         return Error{s.message()};
     }
+    return to_pem(ca_cert, ca_key->get());
+}
+
+Result<PemPair> issue_server_cert(const PemPair& ca_pem, const SubjectAltNames& sans) {
+    BioPtr cert_bio(BIO_new_mem_buf(ca_pem.cert.data(), static_cast<int>(ca_pem.cert.size())));
+    BioPtr key_bio(BIO_new_mem_buf(ca_pem.key.data(), static_cast<int>(ca_pem.key.size())));
+    X509Ptr ca(cert_bio ? PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr) : nullptr);
+    PkeyPtr ca_key(key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr)
+                           : nullptr);
+    if (!ca || !ca_key) {
+        return openssl_error("cannot read the CA certificate and key (PEM)");
+    }
+    if (X509_check_private_key(ca.get(), ca_key.get()) != 1) {
+        ERR_clear_error();
+        return Error{"the CA key does not belong to the CA certificate"};
+    }
+    X509* ca_cert = ca.get();
 
     auto server_key = new_key();
     if (!server_key) {
@@ -276,8 +293,8 @@ Result<Pki> generate_pki(const SubjectAltNames& sans) {
         return Error{server.error()};
     }
     X509* server_cert = server->get();
-    s = set_name(X509_get_subject_name(server_cert),
-                 {{"CN", "NetSentinel Server"}, {"O", "NetSentinel"}});
+    Status s = set_name(X509_get_subject_name(server_cert),
+                        {{"CN", "NetSentinel Server"}, {"O", "NetSentinel"}});
     if (s && X509_set_issuer_name(server_cert, X509_get_subject_name(ca_cert)) != 1) {
         s = Status::error(openssl_error("cannot set the server certificate issuer").message);
     }
@@ -286,7 +303,7 @@ Result<Pki> generate_pki(const SubjectAltNames& sans) {
         alt_names += (alt_names.empty() ? "DNS:" : ",DNS:") + d;
     }
     for (const std::string& ip : sans.ips) {
-        alt_names += ",IP:" + ip;
+        alt_names += (alt_names.empty() ? "IP:" : ",IP:") + ip;
     }
     // keyEncipherment is an RSA key-transport usage; RFC 5480 does not allow it for EC keys, and
     // ECDHE-ECDSA only needs digitalSignature.
@@ -303,22 +320,25 @@ Result<Pki> generate_pki(const SubjectAltNames& sans) {
             s = add_ext(server_cert, ca_cert, nid, value);
         }
     }
-    if (s && X509_sign(server_cert, ca_key->get(), EVP_sha256()) <= 0) {
+    if (s && X509_sign(server_cert, ca_key.get(), EVP_sha256()) <= 0) {
         s = Status::error(openssl_error("cannot sign the server certificate").message);
     }
     if (!s) {
         return Error{s.message()};
     }
+    return to_pem(server_cert, server_key->get());
+}
 
-    auto ca_pem = to_pem(ca_cert, ca_key->get());
-    if (!ca_pem) {
-        return Error{ca_pem.error()};
+Result<Pki> generate_pki(const SubjectAltNames& sans) {
+    auto ca = make_ca();
+    if (!ca) {
+        return Error{ca.error()};
     }
-    auto server_pem = to_pem(server_cert, server_key->get());
-    if (!server_pem) {
-        return Error{server_pem.error()};
+    auto server = issue_server_cert(ca.value(), sans);
+    if (!server) {
+        return Error{server.error()};
     }
-    return Pki{std::move(ca_pem.value()), std::move(server_pem.value())};
+    return Pki{std::move(ca.value()), std::move(server.value())};
 }
 
 Result<std::string> generate_api_key() {

@@ -39,7 +39,14 @@ struct Pki {
     PemPair server;
 };
 
-// A new CA and a server certificate it signs, valid for sans.
+// A new self-signed CA (CN=NetSentinel CA, CA:TRUE pathlen 0, 3650 days).
+Result<PemPair> make_ca();
+
+// A new server key and certificate (825 days, serverAuth, valid for sans) signed by ca; fails
+// when ca.key is not the key of ca.cert.
+Result<PemPair> issue_server_cert(const PemPair& ca, const SubjectAltNames& sans);
+
+// make_ca() plus issue_server_cert().
 Result<Pki> generate_pki(const SubjectAltNames& sans);
 
 // 32 bytes from the OpenSSL CSPRNG as base64url without padding: 43 characters.

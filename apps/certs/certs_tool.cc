@@ -9,8 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "certs/certgen.h"
 #include "config/config.h"
@@ -143,6 +145,53 @@ int rotate_key(const Options& o, const std::string& config_path, std::ostream& o
     return 0;
 }
 
+std::string names_text(const SubjectAltNames& sans) {
+    std::vector<std::string> names = sans.dns;
+    names.insert(names.end(), sans.ips.begin(), sans.ips.end());
+    return join(names, ", ");
+}
+
+int reissue_server(const Options& o, const std::function<std::string(const char*)>& at,
+                   std::ostream& out, std::ostream& err) {
+    PemPair ca;
+    for (auto [rel, dest] : {std::pair{kCaCert, &ca.cert}, std::pair{kCaKey, &ca.key}}) {
+        if (!exists_no_follow(at(rel))) {
+            err << "sentinel-certs: " << at(rel)
+                << " does not exist; --reissue-server needs the CA certificate and key\n";
+            return 1;
+        }
+        auto text = read_text(at(rel));
+        if (!text) {
+            err << "sentinel-certs: " << text.error() << "\n";
+            return 1;
+        }
+        *dest = std::move(text.value());
+    }
+    auto sans = build_sans(o.hosts, machine_host_name());
+    if (!sans) {
+        err << "sentinel-certs: " << sans.error() << "\n";
+        return 1;
+    }
+    auto server = issue_server_cert(ca, sans.value());
+    if (!server) {
+        err << "sentinel-certs: " << at(kCaKey) << ": " << server.error() << "\n";
+        return 1;
+    }
+    for (auto [rel, contents, mode] : {std::tuple{kServerKey, &server->key, kPrivateMode},
+                                       std::tuple{kServerCert, &server->cert, kPublicMode}}) {
+        if (Status s = write_file(at(rel), *contents, mode, /*replace=*/true); !s) {
+            err << "sentinel-certs: " << s.message() << "\n";
+            return 1;
+        }
+    }
+    out << "Issued a new server certificate from the existing CA:\n"
+        << fmt::format("  {:<22}server certificate, {} days, valid for: {}\n", kServerCert,
+                       kServerDays, names_text(sans.value()))
+        << fmt::format("  {:<22}server private key (mode 0600)\n", kServerKey)
+        << "\nRestart the server to use it. Agents keep their ca.crt and config.\n";
+    return 0;
+}
+
 }  // namespace
 
 Status write_file(const std::string& path, const std::string& contents, unsigned mode,
@@ -200,6 +249,9 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
 
     if (o.rotate_key) {
         return rotate_key(o, config_path, out, err);
+    }
+    if (o.reissue_server) {
+        return reissue_server(o, at, out, err);
     }
 
     std::vector<std::string> existing;
@@ -265,14 +317,12 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
         return 1;
     }
 
-    std::vector<std::string> names = sans->dns;
-    names.insert(names.end(), sans->ips.begin(), sans->ips.end());
     out << "Wrote the NetSentinel PKI and config in " << dir.string() << ":\n"
         << fmt::format("  {:<22}CA certificate (agents need it)\n", kCaCert)
         << fmt::format("  {:<22}CA private key (mode 0600; needed only to issue certificates)\n",
                        kCaKey)
         << fmt::format("  {:<22}server certificate, {} days, valid for: {}\n", kServerCert,
-                       kServerDays, join(names, ", "))
+                       kServerDays, names_text(sans.value()))
         << fmt::format("  {:<22}server private key (mode 0600)\n", kServerKey)
         << fmt::format("  {:<22}config with a new API key (mode 0600){}\n", kConfigFile,
                        old.empty() ? "" : "; other settings kept from the old config");
@@ -291,9 +341,9 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
         << " (same layout), set\n"
         << "     \"server_host\" in the copy to one of the names above, and start the agent "
            "with\n"
-        << "     --config pointing at it. For another name or address, rerun with --force "
-           "--host NAME\n"
-        << "     (this makes a new CA, so agents then need the new ca.crt).\n"
+        << "     --config pointing at it. For another name or address, rerun with "
+           "--reissue-server\n"
+        << "     --host NAME (keeps the CA, so agents need nothing new).\n"
         << "  3. Never copy " << kCaKey << " or " << kServerKey << " to agents. " << kCaKey
         << " is needed only to issue\n"
         << "     certificates; keep it offline if you can.\n";

@@ -14,6 +14,7 @@ struct Options {
     std::vector<std::string> hosts;  // extra names/addresses for the server certificate
     bool force = false;              // replace existing PKI and config
     bool rotate_key = false;         // only replace api_key in an existing config
+    bool reissue_server = false;     // only replace the server key and certificate (same CA)
     bool show_key = false;           // print the API key
 };
 
@@ -31,7 +32,8 @@ Status write_file(const std::string& path, const std::string& contents, unsigned
                   bool replace);
 
 // Creates the CA, server certificate, API key and config (or only a new API key with
-// rotate_key), reporting to out and errors to err. Returns the process exit code.
+// rotate_key, or only a new server certificate from the existing CA with reissue_server), reporting
+// to out and errors to err. Returns the process exit code.
 int run(const Options& options, std::ostream& out, std::ostream& err);
 
 }  // namespace sentinel::certs

@@ -22,9 +22,13 @@ int main(int argc, char** argv) {
     app.add_flag("--rotate-key", o.rotate_key,
                  "Only replace api_key in the existing config; certificates and every other "
                  "setting stay as they are");
+    app.add_flag("--reissue-server", o.reissue_server,
+                 "Only replace the server key and certificate, signed by the existing CA (for "
+                 "example to add --host names); agents need nothing new");
     app.add_flag("--show-key", o.show_key,
                  "Print the API key (by default only where it is stored is printed)");
     app.get_option("--rotate-key")->excludes("--force")->excludes("--host");
+    app.get_option("--reissue-server")->excludes("--force")->excludes("--rotate-key");
     CLI11_PARSE(app, argc, argv);
     return sentinel::certs::run(o, std::cout, std::cerr);
 }

@@ -401,6 +401,40 @@ TEST_F(CertsTest, RotateKeyChangesOnlyTheApiKey) {
     EXPECT_THAT(r.output, Not(HasSubstr(api_key())));
 }
 
+TEST_F(CertsTest, ReissueServerKeepsTheCaAndConfig) {
+    ASSERT_EQ(certs("").code, 0);
+    const std::string ca = read_file(dir_ / "certs/ca.crt");
+    const std::string ca_key = read_file(dir_ / "certs/ca.key");
+    const std::string config = read_file(dir_ / "sentinel_config.json");
+    const std::string server = read_file(dir_ / "certs/server.crt");
+    RunResult r = certs("--reissue-server --host 198.51.100.7", "000");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(read_file(dir_ / "certs/ca.crt"), ca);
+    EXPECT_EQ(read_file(dir_ / "certs/ca.key"), ca_key);
+    EXPECT_EQ(read_file(dir_ / "sentinel_config.json"), config);
+    EXPECT_NE(read_file(dir_ / "certs/server.crt"), server);
+    EXPECT_EQ(mode_of(dir_ / "certs/server.key"), 0600u);
+    RunResult v = openssl(
+        "verify -x509_strict -purpose sslserver -verify_ip 198.51.100.7 -CAfile certs/ca.crt "
+        "certs/server.crt");
+    EXPECT_EQ(v.code, 0) << v.output;
+}
+
+TEST_F(CertsTest, ReissueServerNeedsAMatchingCa) {
+    RunResult r = certs("--reissue-server");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.output, HasSubstr("certs/ca.crt does not exist; --reissue-server needs the CA"));
+    ASSERT_EQ(certs("--out-dir a").code, 0);
+    ASSERT_EQ(certs("--out-dir b").code, 0);
+    fs::copy_file(dir_ / "a/certs/ca.key", dir_ / "b/certs/ca.key",
+                  fs::copy_options::overwrite_existing);
+    const std::string server = read_file(dir_ / "b/certs/server.crt");
+    r = certs("--out-dir b --reissue-server");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.output, HasSubstr("the CA key does not belong to the CA certificate"));
+    EXPECT_EQ(read_file(dir_ / "b/certs/server.crt"), server);
+}
+
 TEST_F(CertsTest, RotateKeyNeedsAValidConfig) {
     RunResult r = certs("--rotate-key");
     EXPECT_EQ(r.code, 1);
@@ -456,7 +490,8 @@ TEST_F(CertsTest, RejectsAHostThatIsNeitherNameNorAddress) {
 TEST_F(CertsTest, HelpDescribesEveryFlag) {
     RunResult r = certs("--help");
     EXPECT_EQ(r.code, 0);
-    for (const char* flag : {"--out-dir", "--host", "--force", "--rotate-key", "--show-key"}) {
+    for (const char* flag :
+         {"--out-dir", "--host", "--force", "--rotate-key", "--reissue-server", "--show-key"}) {
         EXPECT_THAT(r.output, HasSubstr(flag));
     }
     EXPECT_THAT(r.output, HasSubstr("repeatable"));
