@@ -699,6 +699,18 @@ std::string agent_connect_host(const Config& config) {
     return h;
 }
 
+Status check_api_key(const Config& config) {
+    constexpr size_t kMinKeyLength = 16;
+    if (config.api_key.size() >= kMinKeyLength) {
+        return Status::ok();
+    }
+    const std::string file = config.source_path.empty() ? "config" : config.source_path;
+    return Status::error(fmt::format(
+        "{}: \"api_key\" {}; it must hold at least {} characters (sentinel-certs --rotate-key "
+        "writes a random one)",
+        file, config.api_key.empty() ? "is missing or empty" : "is too short", kMinKeyLength));
+}
+
 std::string resolve_path(const Config& config, const std::string& path) {
     namespace fs = std::filesystem;
     if (path.empty()) {

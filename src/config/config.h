@@ -119,6 +119,10 @@ std::string describe(const Config& config);
 // values written for the server) mean the local machine, 127.0.0.1.
 std::string agent_connect_host(const Config& config);
 
+// Ok when api_key holds at least 16 characters. The server and agents call it at start-up so that
+// an empty or trivial key never disables authentication (seed S5); the message says how to fix it.
+Status check_api_key(const Config& config);
+
 // An absolute path for a path taken from the config: absolute paths are kept, relative ones are
 // joined to config.base_dir (the config file's directory). Backslashes count as separators so
 // that configs written on Windows work everywhere.

@@ -7,6 +7,7 @@
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
@@ -212,6 +213,97 @@ TEST_F(CertsTest, ServerCertificateNamesLocalhostTheMachineAndEveryHost) {
     RunResult text = openssl("x509 -noout -ext subjectAltName -in certs/server.crt");
     EXPECT_THAT(text.output, HasSubstr("DNS:localhost"));
     EXPECT_THAT(text.output, HasSubstr("IP Address:127.0.0.1"));
+}
+
+struct SslCtxFree {
+    void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+struct SslFree {
+    void operator()(SSL* s) const { SSL_free(s); }
+};
+
+struct Handshake {
+    bool ok = false;
+    long verify_result = -1;
+    std::string cipher;
+    std::string version;
+};
+
+// A TLS handshake in memory (no sockets): a server using the generated certificate and key with
+// the original's TLS 1.2 suites, and a client that verifies against ca.crt and checks host.
+Handshake handshake(const fs::path& dir, const char* host, int client_max_version) {
+    Handshake result;
+    std::unique_ptr<SSL_CTX, SslCtxFree> server_ctx(SSL_CTX_new(TLS_server_method()));
+    std::unique_ptr<SSL_CTX, SslCtxFree> client_ctx(SSL_CTX_new(TLS_client_method()));
+    if (!server_ctx || !client_ctx ||
+        SSL_CTX_use_certificate_chain_file(server_ctx.get(), (dir / "certs/server.crt").c_str()) !=
+            1 ||
+        SSL_CTX_use_PrivateKey_file(server_ctx.get(), (dir / "certs/server.key").c_str(),
+                                    SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_load_verify_locations(client_ctx.get(), (dir / "certs/ca.crt").c_str(), nullptr) !=
+            1) {
+        return result;
+    }
+    SSL_CTX_set_min_proto_version(server_ctx.get(), TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(server_ctx.get(),
+                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
+    SSL_CTX_set_verify(client_ctx.get(), SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_max_proto_version(client_ctx.get(), client_max_version);
+    std::unique_ptr<SSL, SslFree> server(SSL_new(server_ctx.get()));
+    std::unique_ptr<SSL, SslFree> client(SSL_new(client_ctx.get()));
+    BIO* server_bio = nullptr;
+    BIO* client_bio = nullptr;
+    if (!server || !client || BIO_new_bio_pair(&server_bio, 0, &client_bio, 0) != 1) {
+        return result;
+    }
+    SSL_set_bio(server.get(), server_bio, server_bio);
+    SSL_set_bio(client.get(), client_bio, client_bio);
+    SSL_set_accept_state(server.get());
+    SSL_set_connect_state(client.get());
+    SSL_set1_host(client.get(), host);
+    SSL_set_tlsext_host_name(client.get(), host);
+    bool client_done = false;
+    bool server_done = false;
+    for (int round = 0; round < 20 && !(client_done && server_done); ++round) {
+        for (auto [ssl, done] :
+             {std::pair{client.get(), &client_done}, std::pair{server.get(), &server_done}}) {
+            if (*done) {
+                continue;
+            }
+            const int rc = SSL_do_handshake(ssl);
+            if (rc == 1) {
+                *done = true;
+            } else {
+                const int e = SSL_get_error(ssl, rc);
+                if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+                    result.verify_result = SSL_get_verify_result(client.get());
+                    return result;
+                }
+            }
+        }
+    }
+    result.ok = client_done && server_done;
+    result.verify_result = SSL_get_verify_result(client.get());
+    result.cipher = SSL_get_cipher_name(client.get());
+    result.version = SSL_get_version(client.get());
+    return result;
+}
+
+TEST_F(CertsTest, TlsHandshakeVerifiesTheServerByName) {
+    ASSERT_EQ(certs("--host sentinel.example.org").code, 0);
+    Handshake tls12 = handshake(dir_, "sentinel.example.org", TLS1_2_VERSION);
+    EXPECT_TRUE(tls12.ok);
+    EXPECT_EQ(tls12.verify_result, X509_V_OK);
+    EXPECT_EQ(tls12.version, "TLSv1.2");
+    EXPECT_EQ(tls12.cipher, "ECDHE-ECDSA-AES256-GCM-SHA384");
+    Handshake tls13 = handshake(dir_, "localhost", TLS1_3_VERSION);
+    EXPECT_TRUE(tls13.ok);
+    EXPECT_EQ(tls13.verify_result, X509_V_OK);
+    EXPECT_EQ(tls13.version, "TLSv1.3");
+    Handshake wrong = handshake(dir_, "elsewhere.example.org", TLS1_3_VERSION);
+    EXPECT_FALSE(wrong.ok);
+    EXPECT_EQ(wrong.verify_result, X509_V_ERR_HOSTNAME_MISMATCH);
 }
 
 TEST_F(CertsTest, CaCertificateProfile) {

@@ -375,6 +375,17 @@ TEST_F(ConfigTest, AgentConnectHostMapsBindAllToLoopback) {
     EXPECT_EQ(agent_connect_host(c), "sentinel.example.org");
 }
 
+TEST_F(ConfigTest, EmptyOrShortApiKeyIsRefused) {
+    Status s = check_api_key(parse_ok("{}"));
+    EXPECT_EQ(s.message(),
+              "sentinel_config.json: \"api_key\" is missing or empty; it must hold at least 16 "
+              "characters (sentinel-certs --rotate-key writes a random one)");
+    s = check_api_key(parse_ok(R"({"api_key": "short"})"));
+    EXPECT_THAT(s.message(), HasSubstr("\"api_key\" is too short"));
+    EXPECT_THAT(s.message(), Not(HasSubstr("short\"")));
+    EXPECT_TRUE(check_api_key(parse_ok(R"({"api_key": "0123456789abcdef"})")).is_ok());
+}
+
 TEST_F(ConfigTest, RelativePathsResolveAgainstTheConfigFolder) {
     TempDir dir;
     const std::string path = dir.write("etc/sentinel_config.json",
