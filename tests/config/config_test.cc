@@ -2,11 +2,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
-
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 
 namespace sentinel::config {
@@ -35,11 +35,30 @@ Config parse_ok(const std::string& text, LoadWarnings* warnings = nullptr) {
     return r.is_ok() ? r.value() : Config{};
 }
 
+// Portable (the config library is also built for the Windows agent): no mkdtemp or setenv.
+void set_env(const char* name, const char* value) {
+#ifdef _WIN32
+    _putenv_s(name, value);
+#else
+    setenv(name, value, 1);
+#endif
+}
+
+void unset_env(const char* name) {
+#ifdef _WIN32
+    _putenv_s(name, "");
+#else
+    unsetenv(name);
+#endif
+}
+
 class TempDir {
   public:
     TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "config_test.XXXXXX").string();
-        path_ = mkdtemp(tmpl.data());
+        std::random_device rd;
+        do {
+            path_ = fs::temp_directory_path() / ("config_test." + std::to_string(rd()));
+        } while (!fs::create_directory(path_));
     }
     ~TempDir() {
         std::error_code ec;
@@ -60,8 +79,8 @@ class TempDir {
 // Keeps VIRUSTOTAL_API_KEY out of tests that do not set it, whatever the caller's environment.
 class ConfigTest : public ::testing::Test {
   protected:
-    void SetUp() override { unsetenv("VIRUSTOTAL_API_KEY"); }
-    void TearDown() override { unsetenv("VIRUSTOTAL_API_KEY"); }
+    void SetUp() override { unset_env("VIRUSTOTAL_API_KEY"); }
+    void TearDown() override { unset_env("VIRUSTOTAL_API_KEY"); }
 };
 
 TEST_F(ConfigTest, EmptyObjectGivesEveryDefault) {
@@ -317,19 +336,19 @@ TEST_F(ConfigTest, ServerPortAliasFeedsGuiPort) {
 
 TEST_F(ConfigTest, EnvironmentVirusTotalKeyWins) {
     EXPECT_EQ(parse_ok(R"({"virustotal_api_key": "from-file"})").virustotal_api_key, "from-file");
-    setenv("VIRUSTOTAL_API_KEY", "from-env", 1);
+    set_env("VIRUSTOTAL_API_KEY", "from-env");
     Config c = parse_ok(R"({"virustotal_api_key": "from-file"})");
     EXPECT_EQ(c.virustotal_api_key, "from-env");
     EXPECT_EQ(c.virustotal_api_key_source, "environment");
     EXPECT_EQ(parse_ok("{}").virustotal_api_key, "from-env");
-    setenv("VIRUSTOTAL_API_KEY", "", 1);  // empty means unset, as in the original
+    set_env("VIRUSTOTAL_API_KEY", "");  // empty means unset, as in the original
     c = parse_ok(R"({"virustotal_api_key": "from-file"})");
     EXPECT_EQ(c.virustotal_api_key, "from-file");
     EXPECT_EQ(c.virustotal_api_key_source, "config");
 }
 
 TEST_F(ConfigTest, DescribeMasksSecrets) {
-    setenv("VIRUSTOTAL_API_KEY", "vt-secret-value", 1);
+    set_env("VIRUSTOTAL_API_KEY", "vt-secret-value");
     Config c = parse_ok(R"({"api_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
                             "storage": {"backend": "postgres",
                                         "dsn": "postgresql://nids:s3cr3t@db:5432/nids"}})");
