@@ -734,8 +734,9 @@ std::string mask_secret(const std::string& secret) {
 }
 
 std::string mask_dsn(const std::string& dsn) {
-    // URI user info: scheme://user:password@host
-    static const std::regex kUriPassword(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^:@/?#]*):[^@/?#]*@)");
+    // URI user info: scheme://user:password@host. The password runs to the last '@' of the
+    // authority, so an unencoded '@' inside it is masked too.
+    static const std::regex kUriPassword(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^:@/?#]*):[^/?#]*@)");
     // Keyword form (password=x, password = 'a b') and URI query parameters (?password=x&...).
     static const std::regex kKeywordPassword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*))",
                                              std::regex::icase);

@@ -380,6 +380,9 @@ TEST_F(ConfigTest, DsnPasswordsAreMaskedInEveryForm) {
     EXPECT_EQ(mask_dsn("postgres://u@h/db?password=pw&sslmode=require"),
               "postgres://u@h/db?password=****&sslmode=require");
     EXPECT_EQ(mask_dsn("postgres://h/db"), "postgres://h/db");
+    EXPECT_EQ(mask_dsn("postgres://h:5432/db"), "postgres://h:5432/db");
+    EXPECT_EQ(mask_dsn("postgres://u@h:5432/db"), "postgres://u@h:5432/db");
+    EXPECT_EQ(mask_dsn("postgres://u:p@ss@h:5432/db"), "postgres://u:****@h:5432/db");
     EXPECT_EQ(mask_secret(""), "");
     EXPECT_EQ(mask_secret("abc"), "**** (3 chars)");
 }
