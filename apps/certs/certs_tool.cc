@@ -75,7 +75,10 @@ ordered_json new_config(const ordered_json& old, const std::string& api_key) {
         keep("gui_port", 8443);
     }
     keep("agent_port", 8444);
-    keep("redirect_port", 8442);
+    // Absent before meant gui_port - 1; writing that value keeps the behaviour.
+    const ordered_json& gui = c["gui_port"];
+    keep("redirect_port",
+         gui.is_number_unsigned() && gui.get<uint64_t>() > 1 ? gui.get<uint64_t>() - 1 : 8442);
     c["api_key"] = api_key;
     c["ca_cert"] = kCaCert;
     c["server_cert"] = kServerCert;

@@ -467,6 +467,24 @@ TEST_F(CertsTest, ForceReplacesPkiAndKeyButKeepsOtherSettings) {
     }
 }
 
+TEST_F(CertsTest, ForceMigratesAConfigWrittenByTheOriginal) {
+    // What gen_certs.py wrote: server_port, OS paths, no gui/agent/redirect ports.
+    std::ofstream(dir_ / "sentinel_config.json") << R"({
+  "server_host": "0.0.0.0", "server_port": 9443, "api_key": "old-key",
+  "ca_cert": "certs/ca.crt", "server_cert": "certs/server.crt", "server_key": "certs/server.key",
+  "syn_flood_threshold": 500})";
+    RunResult r = certs("--force");
+    ASSERT_EQ(r.code, 0) << r.output;
+    auto cfg = config_json();
+    EXPECT_FALSE(cfg.contains("server_port"));
+    EXPECT_EQ(cfg["gui_port"], 9443);
+    EXPECT_EQ(cfg["redirect_port"], 9442);  // what "absent" meant before
+    EXPECT_EQ(cfg["agent_port"], 8444);
+    EXPECT_EQ(cfg["syn_flood_threshold"], 500);
+    EXPECT_NE(cfg["api_key"], "old-key");
+    EXPECT_THAT(r.output, HasSubstr("other settings kept from the old config"));
+}
+
 TEST_F(CertsTest, RotateKeyChangesOnlyTheApiKey) {
     ASSERT_EQ(certs("").code, 0);
     auto cfg = config_json();
