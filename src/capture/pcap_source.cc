@@ -48,14 +48,15 @@ Status apply_filter(pcap_t* handle, const std::string& bpf) {
 
 // Runs one pcap_dispatch round and maps its return codes.
 Result<size_t> dispatch(pcap_t* handle, size_t max_frames, FrameCallback& on_frame,
-                        std::atomic<bool>& finished, const std::string& what, bool is_file) {
+                        std::atomic<bool>& finished, const std::string& what, bool is_file,
+                        bool nanoseconds) {
     if (handle == nullptr) {
         return Error{"capture source " + what + " is not open"};
     }
     if (finished.load(std::memory_order_relaxed)) {
         return size_t{0};
     }
-    DispatchContext ctx{&on_frame};
+    DispatchContext ctx{&on_frame, 0, nanoseconds};
     const int limit = max_frames > 0x7fffffff ? 0x7fffffff : static_cast<int>(max_frames);
     const int rc = pcap_dispatch(handle, limit > 0 ? limit : 1, on_pcap_frame,
                                  reinterpret_cast<u_char*>(&ctx));
@@ -102,7 +103,7 @@ Status PcapFileSource::open() {
 }
 
 Result<size_t> PcapFileSource::next_batch(size_t max_frames, FrameCallback on_frame) {
-    Result<size_t> n = dispatch(handle_, max_frames, on_frame, finished_, path_, true);
+    Result<size_t> n = dispatch(handle_, max_frames, on_frame, finished_, path_, true, true);
     if (n) {
         delivered_ += *n;
     }
@@ -189,6 +190,8 @@ Status PcapLiveSource::open() {
         close();
         return s;
     }
+    // Not every interface grants nanosecond stamps; read what was granted.
+    nanoseconds_ = pcap_get_tstamp_precision(handle_) == PCAP_TSTAMP_PRECISION_NANO;
     datalink_ = pcap_datalink(handle_);
     finished_.store(false);
     return Status::ok();
@@ -196,7 +199,7 @@ Status PcapLiveSource::open() {
 
 Result<size_t> PcapLiveSource::next_batch(size_t max_frames, FrameCallback on_frame) {
     Result<size_t> n =
-        dispatch(handle_, max_frames, on_frame, finished_, options_.interface, false);
+        dispatch(handle_, max_frames, on_frame, finished_, options_.interface, false, nanoseconds_);
     if (n) {
         delivered_ += *n;
     }

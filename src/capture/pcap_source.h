@@ -70,6 +70,7 @@ class PcapLiveSource final : public PacketSource {
     LiveOptions options_;
     pcap* handle_ = nullptr;
     int datalink_ = -1;
+    bool nanoseconds_ = true;  // timestamp precision granted by the interface
     uint64_t delivered_ = 0;
     std::atomic<bool> finished_{false};
 };

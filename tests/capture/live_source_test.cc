@@ -122,6 +122,7 @@ TEST_F(LiveCapture, SeesFilteredTrafficOnAVethPair) {
     std::string capture_error, send_error;
     uint64_t matched = 0, unmatched = 0;
     CaptureStats stats;
+    Timestamp last_ts;
     int dlt = -1;
     std::thread capture([&] {
         in_netns(
@@ -148,6 +149,7 @@ TEST_F(LiveCapture, SeesFilteredTrafficOnAVethPair) {
                         if (p.has(decode::kLayerIpv4 | decode::kLayerUdp) && p.dst_port == 9999 &&
                             p.dst_ip.to_string() == kAddrB && p.payload.size() == 9) {
                             ++matched;
+                            last_ts = p.ts;
                         } else {
                             ++unmatched;
                         }
@@ -179,6 +181,11 @@ TEST_F(LiveCapture, SeesFilteredTrafficOnAVethPair) {
     EXPECT_GE(stats.received, matched);
     EXPECT_EQ(stats.dropped, 0u);
     EXPECT_EQ(stats.delivered, matched + unmatched);
+    // Capture stamps are wall-clock nanoseconds (a unit slip would be off by 1000x).
+    const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    EXPECT_LT(std::llabs(now_ns - last_ts.ns), int64_t{3600} * 1'000'000'000);
 }
 
 TEST_F(LiveCapture, StopEndsABlockingCaptureFromAnotherThread) {
