@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <map>
 #include <string>
 
 #ifndef SENTINEL_NO_CAPTURE
@@ -26,27 +25,29 @@ int main(int argc, char** argv) {
     OutputFormat output = OutputFormat::kJsonl;
     std::vector<std::string> only;
     bool no_progress = false;
-    app.add_option("--config", config_path,
-                   "Config file (sentinel_config.json); detector keys are read from it")
-        ->capture_default_str();
+    auto* config_option =
+        app.add_option("--config", config_path,
+                       "Config file; detector keys (windows, thresholds, port lists, table caps) "
+                       "are read from it. Without --config a missing default file means built-in "
+                       "defaults")
+            ->capture_default_str();
     app.add_option("--read", read_path,
                    "Analyse a pcap or pcapng file offline instead of capturing: no server, no "
                    "reputation lookups; alerts go to stdout, a summary to stderr")
         ->check(CLI::ExistingFile);
-    app.add_option("--output", output,
+    std::string output_text = "jsonl";
+    app.add_option("--output", output_text,
                    "With --read: 'jsonl' prints each alert as one JSON line (the wire format), "
                    "'none' prints no alerts (for benchmarks)")
-        ->transform(CLI::CheckedTransformer(
-            std::map<std::string, OutputFormat>{{"jsonl", OutputFormat::kJsonl},
-                                                {"none", OutputFormat::kNone}},
-            CLI::ignore_case))
-        ->default_str("jsonl");
+        ->check(CLI::IsMember({"jsonl", "none"}))
+        ->capture_default_str();
     app.add_option("--detectors", only,
                    "Run only these detectors (port_scan syn_flood icmp_flood suspicious_port "
                    "arp_spoof dns_tunnel exfiltration brute_force); all by default");
     app.add_flag("--no-progress", no_progress,
                  "Never draw the progress bar (it is drawn only when stderr is a terminal)");
     CLI11_PARSE(app, argc, argv);
+    output = output_text == "none" ? OutputFormat::kNone : OutputFormat::kJsonl;
 
 #ifdef SENTINEL_NO_CAPTURE
     read_path.clear();
@@ -57,7 +58,13 @@ int main(int argc, char** argv) {
     }
 
     sentinel::config::LoadWarnings warnings;
-    auto config = sentinel::config::load_config(config_path, &warnings);
+    sentinel::Result<sentinel::config::Config> config = sentinel::config::Config{};
+    if (config_option->count() > 0 || ::access(config_path.c_str(), F_OK) == 0) {
+        config = sentinel::config::load_config(config_path, &warnings);
+    } else {
+        std::fprintf(stderr, "config: %s not found, using built-in defaults\n",
+                     config_path.c_str());
+    }
     if (!config) {
         std::fprintf(stderr, "%s\n", config.error().c_str());
         return 2;
