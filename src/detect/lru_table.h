@@ -32,11 +32,7 @@ class LruTable {
         }
         mask_ = buckets - 1;
         buckets_.assign(buckets, kNone);
-        keys_.assign(capacity_, Key{});
-        hashes_.assign(capacity_, 0);
-        chain_.assign(capacity_, kNone);
-        prev_.assign(capacity_, kNone);
-        next_.assign(capacity_, kNone);
+        nodes_.assign(capacity_, Node{});
         size_ = 0;
         head_ = tail_ = kNone;
         evictions_ = 0;
@@ -45,8 +41,8 @@ class LruTable {
     // The slot holding `key` (marked most recently used), or kNone.
     uint32_t find(const Key& key) {
         const uint32_t h = hash(key);
-        for (uint32_t i = buckets_[h & mask_]; i != kNone; i = chain_[i]) {
-            if (hashes_[i] == h && Equal{}(keys_[i], key)) {
+        for (uint32_t i = buckets_[h & mask_]; i != kNone; i = nodes_[i].chain) {
+            if (nodes_[i].hash == h && Equal{}(nodes_[i].key, key)) {
                 touch(i);
                 return i;
             }
@@ -57,8 +53,8 @@ class LruTable {
     // The slot of `key`, inserting it (and evicting the least recently used key when full).
     Slot find_or_insert(const Key& key) {
         const uint32_t h = hash(key);
-        for (uint32_t i = buckets_[h & mask_]; i != kNone; i = chain_[i]) {
-            if (hashes_[i] == h && Equal{}(keys_[i], key)) {
+        for (uint32_t i = buckets_[h & mask_]; i != kNone; i = nodes_[i].chain) {
+            if (nodes_[i].hash == h && Equal{}(nodes_[i].key, key)) {
                 touch(i);
                 return {i, false};
             }
@@ -72,26 +68,35 @@ class LruTable {
             unlink_list(i);
             ++evictions_;
         }
-        keys_[i] = key;
-        hashes_[i] = h;
-        chain_[i] = buckets_[h & mask_];
+        Node& n = nodes_[i];
+        n.key = key;
+        n.hash = h;
+        n.chain = buckets_[h & mask_];
         buckets_[h & mask_] = i;
         push_front(i);
         return {i, true};
     }
 
-    const Key& key(uint32_t index) const { return keys_[index]; }
+    const Key& key(uint32_t index) const { return nodes_[index].key; }
     uint32_t size() const { return size_; }
     uint32_t capacity() const { return capacity_; }
     uint64_t evictions() const { return evictions_; }
     // Bytes held by the index itself (not the caller's value arrays).
     uint64_t memory_bytes() const {
-        return static_cast<uint64_t>(capacity_) * (sizeof(Key) + 4 * sizeof(uint32_t)) +
+        return static_cast<uint64_t>(capacity_) * sizeof(Node) +
                static_cast<uint64_t>(buckets_.size()) * sizeof(uint32_t);
     }
-    static constexpr uint64_t bytes_per_entry() { return sizeof(Key) + 5 * sizeof(uint32_t); }
 
   private:
+    // Key, hash and links together: a lookup touches one bucket and one node.
+    struct Node {
+        Key key{};
+        uint32_t hash = 0;
+        uint32_t chain = kNone;  // next slot in the same bucket
+        uint32_t prev = kNone;   // LRU list, head = most recently used
+        uint32_t next = kNone;
+    };
+
     uint32_t hash(const Key& key) const {
         const uint64_t h = static_cast<uint64_t>(Hash{}(key));
         return static_cast<uint32_t>(h ^ (h >> 32));
@@ -105,10 +110,10 @@ class LruTable {
         push_front(i);
     }
     void push_front(uint32_t i) {
-        prev_[i] = kNone;
-        next_[i] = head_;
+        nodes_[i].prev = kNone;
+        nodes_[i].next = head_;
         if (head_ != kNone) {
-            prev_[head_] = i;
+            nodes_[head_].prev = i;
         }
         head_ = i;
         if (tail_ == kNone) {
@@ -116,32 +121,29 @@ class LruTable {
         }
     }
     void unlink_list(uint32_t i) {
-        if (prev_[i] != kNone) {
-            next_[prev_[i]] = next_[i];
+        Node& n = nodes_[i];
+        if (n.prev != kNone) {
+            nodes_[n.prev].next = n.next;
         } else {
-            head_ = next_[i];
+            head_ = n.next;
         }
-        if (next_[i] != kNone) {
-            prev_[next_[i]] = prev_[i];
+        if (n.next != kNone) {
+            nodes_[n.next].prev = n.prev;
         } else {
-            tail_ = prev_[i];
+            tail_ = n.prev;
         }
-        prev_[i] = next_[i] = kNone;
+        n.prev = n.next = kNone;
     }
     void unlink_chain(uint32_t i) {
-        uint32_t* link = &buckets_[hashes_[i] & mask_];
+        uint32_t* link = &buckets_[nodes_[i].hash & mask_];
         while (*link != i) {
-            link = &chain_[*link];
+            link = &nodes_[*link].chain;
         }
-        *link = chain_[i];
+        *link = nodes_[i].chain;
     }
 
     std::vector<uint32_t> buckets_;
-    std::vector<Key> keys_;
-    std::vector<uint32_t> hashes_;
-    std::vector<uint32_t> chain_;  // next slot in the same bucket
-    std::vector<uint32_t> prev_;   // LRU list, head = most recently used
-    std::vector<uint32_t> next_;
+    std::vector<Node> nodes_;
     uint32_t capacity_ = 0;
     uint32_t mask_ = 0;
     uint32_t size_ = 0;

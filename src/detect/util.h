@@ -69,9 +69,6 @@ class RateTracker {
     uint64_t state_bytes() const {
         return table_.memory_bytes() + windows_.size() * sizeof(RateWindow<Count>);
     }
-    static constexpr uint64_t bytes_per_key() {
-        return LruTable<Key, Hash, Equal>::bytes_per_entry() + sizeof(RateWindow<Count>);
-    }
 
   private:
     LruTable<Key, Hash, Equal> table_;

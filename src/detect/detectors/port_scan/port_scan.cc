@@ -1,6 +1,8 @@
 #include "detect/detectors/port_scan/port_scan.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -27,10 +29,12 @@ class PortScan final : public Detector {
         threshold_ = c.port_scan_threshold;
         min_threshold_ = intel::scale_threshold(threshold_, intel::Tier::kCritical);
         sources_.reset(c.max_tracked_hosts);
-        const size_t cap = sources_.capacity();
-        counts_.assign(cap, 0);
-        ports_.assign(cap * threshold_, 0);
-        seen_.assign(cap * threshold_, 0);
+        // One block per source: last-seen times, ports, count, so a probe touches adjacent
+        // cache lines only. std::byte storage gives the implicit objects C++20 allows.
+        stride_ =
+            (threshold_ * (sizeof(int64_t) + sizeof(uint16_t)) + sizeof(uint16_t) + 7) / 8 * 8;
+        blocks_bytes_ = stride_ * sources_.capacity();
+        blocks_ = std::make_unique<std::byte[]>(blocks_bytes_);
         return Status::ok();
     }
 
@@ -39,14 +43,16 @@ class PortScan final : public Detector {
             return;
         }
         const auto slot = sources_.find_or_insert(p.src_ip);
+        std::byte* block = blocks_.get() + static_cast<size_t>(slot.index) * stride_;
+        auto* seen = reinterpret_cast<int64_t*>(block);
+        auto* ports = reinterpret_cast<uint16_t*>(block + threshold_ * sizeof(int64_t));
+        uint16_t& count = ports[threshold_];
         if (slot.inserted) {
-            counts_[slot.index] = 0;
+            count = 0;
             ctx.reputation().request(p.src_ip, intel::Priority::kDetector);
         }
-        const size_t base = static_cast<size_t>(slot.index) * threshold_;
-        const uint32_t n =
-            DistinctWindow::add(&ports_[base], &seen_[base], counts_[slot.index],
-                                static_cast<uint32_t>(threshold_), p.dst_port, p.ts, window_ns_);
+        const uint32_t n = DistinctWindow::add(
+            ports, seen, count, static_cast<uint32_t>(threshold_), p.dst_port, p.ts, window_ns_);
         if (n < min_threshold_) {
             return;
         }
@@ -54,8 +60,7 @@ class PortScan final : public Detector {
         if (n < intel::scale_threshold(threshold_, v.tier) || !ctx.claim(p.src_ip, 0, p.ts)) {
             return;
         }
-        std::vector<uint16_t> sample(ports_.begin() + static_cast<ptrdiff_t>(base),
-                                     ports_.begin() + static_cast<ptrdiff_t>(base + n));
+        std::vector<uint16_t> sample(ports, ports + n);
         std::sort(sample.begin(), sample.end());
         sample.resize(std::min<size_t>(sample.size(), 8));
         const std::string src = p.src_ip.to_string();
@@ -68,9 +73,7 @@ class PortScan final : public Detector {
 
     void collect(CounterList& out) const override {
         collect_table("port_scan.sources", sources_, out);
-        out.push_back({"port_scan.state_bytes",
-                       sources_.memory_bytes() + counts_.size() * sizeof(uint16_t) +
-                           ports_.size() * sizeof(uint16_t) + seen_.size() * sizeof(int64_t)});
+        out.push_back({"port_scan.state_bytes", sources_.memory_bytes() + blocks_bytes_});
     }
 
   private:
@@ -92,9 +95,10 @@ class PortScan final : public Detector {
     uint64_t threshold_ = 15;
     uint64_t min_threshold_ = 2;
     AddressTable sources_;
-    std::vector<uint16_t> counts_;  // distinct ports held per source
-    std::vector<uint16_t> ports_;   // threshold_ ports per source
-    std::vector<int64_t> seen_;     // last seen (ns) of each held port
+    // Per source: int64 last_seen[threshold_], uint16 port[threshold_], uint16 count.
+    std::unique_ptr<std::byte[]> blocks_;
+    size_t stride_ = 0;
+    size_t blocks_bytes_ = 0;
 };
 
 }  // namespace
