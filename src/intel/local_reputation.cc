@@ -6,6 +6,21 @@
 namespace sentinel::intel {
 
 namespace {
+// An IPv4-mapped IPv6 address is the IPv4 host it maps: one verdict, one lookup, and a path
+// VirusTotal understands.
+IpAddress canonical(const IpAddress& a) {
+    if (!a.is_v6()) {
+        return a;
+    }
+    const auto& b = a.bytes();
+    for (size_t i = 0; i < 10; ++i) {
+        if (b[i] != 0) {
+            return a;
+        }
+    }
+    return b[10] == 0xff && b[11] == 0xff ? IpAddress::v4(&b[12]) : a;
+}
+
 int64_t steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
@@ -44,7 +59,8 @@ Verdict LocalReputation::to_verdict(const Entry& entry) {
     return v;
 }
 
-Verdict LocalReputation::ip(const IpAddress& address) const {
+Verdict LocalReputation::ip(const IpAddress& original) const {
+    const IpAddress address = canonical(original);
     Verdict vt;
     if (const Entry* e = ips_.peek(address)) {
         vt = to_verdict(*e);
@@ -93,7 +109,8 @@ void LocalReputation::submit(Entry& entry, const LookupRequest& request) {
     bump(counters_.requests_sent);
 }
 
-void LocalReputation::request(const IpAddress& address, Priority priority) {
+void LocalReputation::request(const IpAddress& original, Priority priority) {
+    const IpAddress address = canonical(original);
     if (!lookups_.load(std::memory_order_relaxed) || address.empty() || address.is_internal()) {
         return;
     }

@@ -128,6 +128,23 @@ TEST_F(LocalReputationTest, FullRingDropsAndCounts) {
     EXPECT_EQ(rep.counters().cached.load(), 4u);
 }
 
+TEST_F(LocalReputationTest, MappedAddressesAreTheirIpv4Host) {
+    LocalReputation rep(options());
+    rep.request(ip("::ffff:198.51.100.1"), Priority::kDetector);
+    rep.request(ip("198.51.100.1"), Priority::kDetector);
+    rep.request(ip("::ffff:10.0.0.1"), Priority::kDetector);  // internal
+    const auto sent = drain(rep);
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_TRUE(sent[0].ip.is_v4());
+    LookupResult r;
+    r.ip = sent[0].ip;
+    r.found = true;
+    r.malicious = 3;
+    ASSERT_TRUE(rep.give_result(r));
+    rep.poll();
+    EXPECT_EQ(rep.ip(ip("::ffff:198.51.100.1")).tier, Tier::kHigh);
+}
+
 TEST_F(LocalReputationTest, DisabledLookupsStopRequests) {
     LocalReputation rep(options());
     rep.disable_lookups();
