@@ -362,8 +362,7 @@ FeedReport FeedIndexBuilder::add_text(size_t feed_number, std::string_view text)
             }
             continue;
         }
-        // A plain list: IP, CIDR, domain or URL, optionally with a trailing comment; hosts-file
-        // lines ("0.0.0.0 evil.example") list the name.
+        // A plain list: IP, CIDR, domain or URL, optionally with a trailing comment.
         const size_t comment = line.find_first_of("#;");
         if (comment != std::string_view::npos) {
             line = trim(line.substr(0, comment));
@@ -371,15 +370,32 @@ FeedReport FeedIndexBuilder::add_text(size_t feed_number, std::string_view text)
         std::string_view token = line;
         const size_t space = line.find_first_of(" \t");
         if (space != std::string_view::npos) {
-            token = line.substr(0, space);
-            const std::string_view rest = trim(line.substr(space));
-            if ((token == "0.0.0.0" || token == "127.0.0.1") &&
-                rest.find_first_of(" \t") == std::string_view::npos) {
-                token = rest;
-            } else {
+            // A hosts-file line ("0.0.0.0 evil.example other.example") lists its names; the
+            // usual "127.0.0.1 localhost" lines are skipped.
+            if (!IpAddress::parse(line.substr(0, space))) {
                 note_bad(report, line_number);
                 continue;
             }
+            std::string_view rest = trim(line.substr(space));
+            bool bad = false;
+            while (!rest.empty()) {
+                const size_t end = rest.find_first_of(" \t");
+                const std::string_view name = rest.substr(0, end);
+                rest = end == std::string_view::npos ? std::string_view{} : trim(rest.substr(end));
+                DomainName d;
+                if (name.find('.') == std::string_view::npos || name.starts_with("localhost")) {
+                    ++report.skipped;
+                } else if (valid_feed_domain(name, d)) {
+                    domains_.emplace_back(std::string(d.view()), feed);
+                    ++report.entries;
+                } else {
+                    bad = true;
+                }
+            }
+            if (bad) {
+                note_bad(report, line_number);
+            }
+            continue;
         }
         bool ok = false;
         if (token.find('/') != std::string_view::npos &&

@@ -34,7 +34,7 @@ TEST_F(FeedIndexTest, PlainListWithIpsCidrsDomainsAndComments) {
                                            "Evil.Example.\n"
                                            "0.0.0.0 ads.tracker.test\n"
                                            "http://198.18.0.5:8080/bins/x.sh\n"
-                                           "this is not an entry\n"
+                                           "this is-not an entry\n"
                                            "300.1.2.3/8\n"
                                            "singlelabel\n");
     EXPECT_EQ(r.entries, 7u);
@@ -117,6 +117,22 @@ TEST_F(FeedIndexTest, UrlhausAndThreatFoxCsv) {
     EXPECT_EQ(index->ip(ip("203.0.113.50")).tier, Tier::kMedium);
     EXPECT_EQ(index->domain("www.c2.badguy.test").tier, Tier::kMedium);
     EXPECT_EQ(index->ip(ip("2001:db8::77")).tier, Tier::kMedium);
+}
+
+TEST_F(FeedIndexTest, HostsFileLines) {
+    const FeedReport r = builder_.add_text(0,
+                                           "127.0.0.1 localhost\n"
+                                           "::1 localhost ip6-localhost\n"
+                                           "127.0.0.1 localhost.localdomain\n"
+                                           "0.0.0.0 ads.example tracker.example # two names\n"
+                                           "0.0.0.0 bad!name.example\n");
+    EXPECT_EQ(r.entries, 2u);
+    EXPECT_EQ(r.skipped, 4u);
+    EXPECT_EQ(r.bad_lines, 1u);
+    const auto index = builder_.build();
+    EXPECT_EQ(index->domain("ads.example").tier, Tier::kHigh);
+    EXPECT_EQ(index->domain("x.tracker.example").tier, Tier::kHigh);
+    EXPECT_EQ(index->ip(ip("127.0.0.1")).tier, Tier::kClean);
 }
 
 TEST_F(FeedIndexTest, MostSevereFeedWins) {
