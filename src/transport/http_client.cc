@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -39,6 +40,13 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
         }
     }
     return size * count;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    const auto* abort_at = static_cast<const std::atomic<double>*>(user);
+    const double now =
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return now >= abort_at->load() ? 1 : 0;
 }
 
 bool is_tls_failure(CURLcode code) {
@@ -132,7 +140,8 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(HttpOptions options) {
     return client;
 }
 
-HttpResult HttpClient::post_json(std::string_view path, std::string_view body, long timeout_ms) {
+HttpResult HttpClient::post_json(std::string_view path, std::string_view body, long timeout_ms,
+                                 const std::atomic<double>* abort_at) {
     HttpResult result;
     CURL* curl = static_cast<CURL*>(curl_);
     curl_easy_reset(curl);  // keeps the live connection and session cache
@@ -171,6 +180,11 @@ HttpResult HttpClient::post_json(std::string_view path, std::string_view body, l
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.retry_after);
+    if (abort_at != nullptr) {
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, abort_at);
+    }
 
     const CURLcode code = curl_easy_perform(curl);
     if (code != CURLE_OK) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,8 +50,11 @@ class HttpClient {
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
 
-    // POSTs `body` (application/json) to base_url + path; gives up after `timeout_ms`.
-    HttpResult post_json(std::string_view path, std::string_view body, long timeout_ms);
+    // POSTs `body` (application/json) to base_url + path; gives up after `timeout_ms`, or as
+    // soon as the steady clock (in seconds) passes *abort_at when given (another thread may
+    // move it earlier while the request runs).
+    HttpResult post_json(std::string_view path, std::string_view body, long timeout_ms,
+                         const std::atomic<double>* abort_at = nullptr);
 
     const HttpOptions& options() const { return options_; }
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/log.h"
+#include "platform/platform.h"
 #include "schema/alert_json.h"
 #include "transport/http_client.h"
 #include "transport/spool.h"
@@ -76,6 +77,7 @@ class Throttle {
 enum class SendOutcome { kProgress, kRetry };
 
 struct Shipper::Impl {
+    platform::FileLock lock;  // one process per spool
     std::unique_ptr<HttpClient> http;
     std::unique_ptr<Spool> spool;
     double started = now_seconds();
@@ -123,6 +125,14 @@ Result<std::unique_ptr<Shipper>> Shipper::create(ShipperOptions options) {
     if (!client) {
         return Error{client.error()};
     }
+    if (auto st = platform::create_directories(options.state_dir, 0700); !st) {
+        return Error{"state directory: " + st.message() + " (choose another one with --state-dir)"};
+    }
+    auto lock = platform::lock_file(options.state_dir + "/spool.lock");
+    if (!lock) {
+        return Error{"state directory " + options.state_dir + " is in use by another agent (" +
+                     lock.error() + "); give each agent its own --state-dir"};
+    }
     SpoolOptions spool_options;
     spool_options.max_bytes = options.spool_max_bytes;
     spool_options.durable = options.spool_durable;
@@ -132,6 +142,7 @@ Result<std::unique_ptr<Shipper>> Shipper::create(ShipperOptions options) {
     }
     std::unique_ptr<Shipper> shipper(new Shipper(std::move(options)));
     Impl& s = *shipper->impl_;
+    s.lock = std::move(*lock);
     s.http = std::move(*client);
     s.spool = std::move(*spool);
     s.batch_size = shipper->options_.batch_max;
@@ -201,12 +212,13 @@ void Shipper::stop(double deadline_seconds) {
         if (!stopping_) {
             stopping_ = true;
             stop_deadline_ = now_seconds() + std::max(0.0, deadline_seconds);
+            abort_at_.store(stop_deadline_);  // cuts a request in flight at the deadline
         }
     }
     wake_.notify_all();
     if (sender_.joinable()) {
         sender_.join();
-    } else if (impl_ && impl_->spool) {
+    } else if (!finished_) {
         run();  // never started: spool what was submitted, send within the deadline
     }
 }
@@ -267,12 +279,15 @@ void Shipper::run() {
         }
     };
 
+    // The server answered (any status): it is reachable.
     const auto note_answer = [&] {
         if (!s.connected && !s.last_error.empty()) {
-            SENTINEL_LOG(info, "shipper", "server {} reachable again; delivering the spool",
-                         o.server_url);
+            SENTINEL_LOG(info, "shipper", "server {} reachable again", o.server_url);
         }
         s.connected = true;
+    };
+    // The server took what it was sent: the trouble is over.
+    const auto note_progress = [&] {
         s.last_error.clear();
         s.failure_log.reset();
     };
@@ -324,7 +339,7 @@ void Shipper::run() {
         const HttpResult r =
             s.http->post_json("/api/agent/heartbeat",
                               j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                              timeout_ms(deadline, std::min(o.request_timeout, 8.0)));
+                              timeout_ms(deadline, std::min(o.request_timeout, 8.0)), &abort_at_);
         if (!r.answered()) {
             note_failure(describe_failure(r), r.failure == FailureKind::kTls);
             return;
@@ -374,14 +389,15 @@ void Shipper::run() {
             return SendOutcome::kRetry;
         }
         const SpoolRecord& rec = records->front();
-        const HttpResult r =
-            s.http->post_json("/api/alert", rec.payload, timeout_ms(deadline, o.request_timeout));
+        const HttpResult r = s.http->post_json("/api/alert", rec.payload,
+                                               timeout_ms(deadline, o.request_timeout), &abort_at_);
         if (!r.answered()) {
             note_failure(describe_failure(r), r.failure == FailureKind::kTls);
             return SendOutcome::kRetry;
         }
         note_answer();
         if (r.status == 200 || r.status == 201) {
+            note_progress();
             (void)spool.consume_through(rec.seq);
             return SendOutcome::kProgress;
         }
@@ -412,23 +428,24 @@ void Shipper::run() {
             body += batch[i].payload;
         }
         body += "]}";
-        const HttpResult r =
-            s.http->post_json("/api/alerts", body, timeout_ms(deadline, o.request_timeout));
+        const HttpResult r = s.http->post_json("/api/alerts", body,
+                                               timeout_ms(deadline, o.request_timeout), &abort_at_);
         if (!r.answered()) {
             note_failure(describe_failure(r), r.failure == FailureKind::kTls);
             return SendOutcome::kRetry;
         }
         note_answer();
         if (r.status == 200 || r.status == 201) {
+            note_progress();
             const auto j = nlohmann::json::parse(r.body, nullptr, false);
             if (j.is_object() && j.contains("rejected") && j["rejected"].is_array()) {
+                const auto text = [](const nlohmann::json& v) {
+                    return v.is_string() ? v.get<std::string>() : v.dump();
+                };
                 for (const auto& item : j["rejected"]) {
-                    const std::string id =
-                        item.is_object() && item.contains("id") ? item["id"].dump() : item.dump();
-                    const std::string why = item.is_object() && item.contains("error")
-                                                ? item["error"].dump()
-                                                : "rejected";
-                    reject(id, why);
+                    const bool obj = item.is_object();
+                    reject(obj && item.contains("id") ? text(item["id"]) : text(item),
+                           obj && item.contains("error") ? text(item["error"]) : "rejected");
                 }
             }
             if (auto st = spool.consume_through(batch.back().seq); !st) {
@@ -530,6 +547,7 @@ void Shipper::run() {
         }
     }
     (void)spool.commit();
+    finished_ = true;
     publish();
     const SpoolStats st = spool.stats();
     if (st.depth > 0) {

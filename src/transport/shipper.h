@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -116,8 +117,10 @@ class Shipper {
     std::condition_variable wake_;
     std::deque<schema::Alert> queue_;
     bool stopping_ = false;
+    bool finished_ = false;     // run() has returned (set and read by the stopping thread only)
     double stop_deadline_ = 0;  // seconds on the steady clock
 
+    std::atomic<double> abort_at_{std::numeric_limits<double>::infinity()};
     std::atomic<uint64_t> submitted_{0};
     std::atomic<uint64_t> queue_dropped_{0};
 };

@@ -60,8 +60,9 @@ uint64_t segment_number(const std::string& name) {
 Spool::Spool(std::string dir, SpoolOptions options) : dir_(std::move(dir)), options_(options) {
     if (options_.segment_bytes == 0) {
         options_.segment_bytes =
-            std::clamp<uint64_t>(options_.max_bytes / 8, 4096, uint64_t{4} << 20);
+            std::clamp<uint64_t>(options_.max_bytes / 8, 256, uint64_t{4} << 20);
     }
+    options_.segment_bytes = std::min(options_.segment_bytes, options_.max_bytes / 2);
 }
 
 Spool::~Spool() {
@@ -170,6 +171,7 @@ Status Spool::scan_segment(uint64_t number, uint64_t ack_segment, uint64_t ack_o
                          path, pos);
         } else if (number > ack_segment || pos >= ack_offset) {
             index_.push_back({next_seq_++, number, pos, record_bytes});
+            live_bytes_ += record_bytes;
         }
         pos += record_bytes;
     }
@@ -191,21 +193,16 @@ Status Spool::close_writer() {
 
 Status Spool::append(std::string_view payload) {
     const uint64_t record_bytes = kHeaderBytes + payload.size();
-    if (payload.size() > kMaxRecordBytes || record_bytes > options_.max_bytes) {
+    // Files on disk hold the live records plus the acknowledged head of the oldest segment (less
+    // than one segment), so keeping live records one segment below max_bytes bounds the disk
+    // use while dropping exactly as many of the oldest records as needed.
+    const uint64_t live_limit = options_.max_bytes - options_.segment_bytes;
+    if (payload.size() > kMaxRecordBytes || record_bytes > live_limit) {
         return Status::error("record of " + std::to_string(payload.size()) +
                              " bytes does not fit the spool");
     }
-    while (disk_bytes_ + record_bytes > options_.max_bytes && !index_.empty()) {
+    while (live_bytes_ + record_bytes > live_limit && !index_.empty()) {
         if (auto st = drop_oldest(); !st) {
-            return st;
-        }
-    }
-    if (disk_bytes_ + record_bytes > options_.max_bytes) {
-        // Only consumed bytes of the writer's segment are left: start afresh.
-        if (auto st = close_writer(); !st) {
-            return st;
-        }
-        if (auto st = reclaim(); !st) {
             return st;
         }
     }
@@ -242,6 +239,7 @@ Status Spool::append(std::string_view payload) {
     }
     Segment& seg = segments_.back();
     index_.push_back({next_seq_++, seg.number, seg.size, static_cast<uint32_t>(record_bytes)});
+    live_bytes_ += record_bytes;
     seg.size += record_bytes;
     disk_bytes_ += record_bytes;
     ++stats_.appended;
@@ -299,6 +297,7 @@ Result<std::vector<SpoolRecord>> Spool::peek(size_t max_records, size_t max_byte
 Status Spool::consume_through(uint64_t seq) {
     bool changed = false;
     while (!index_.empty() && index_.front().seq <= seq) {
+        live_bytes_ -= index_.front().size;
         index_.pop_front();
         ++stats_.delivered;
         changed = true;
@@ -307,6 +306,7 @@ Status Spool::consume_through(uint64_t seq) {
 }
 
 Status Spool::drop_oldest() {
+    live_bytes_ -= index_.front().size;
     index_.pop_front();
     ++stats_.dropped;
     return reclaim();

@@ -14,9 +14,11 @@ namespace sentinel::transport {
 
 struct SpoolOptions {
     // Upper bound of the spool's files on disk. When an append would exceed it, the oldest
-    // records are dropped (counted) until the new one fits.
+    // records are dropped (counted) until the new one fits. Up to one segment of it holds
+    // already acknowledged records, so the alerts kept during an outage fill max - segment.
     uint64_t max_bytes = 64ull << 20;
-    // Segment files are rotated at this size; 0 picks max_bytes / 8 within [4 KiB, 4 MiB].
+    // Segment files are rotated at this size; 0 picks max_bytes / 8 within [256 B, 4 MiB].
+    // Never more than max_bytes / 2.
     uint64_t segment_bytes = 0;
     // Flush appends (commit) and acknowledgements to the storage device, not just the page cache.
     bool durable = true;
@@ -102,6 +104,7 @@ class Spool {
     uint64_t next_segment_ = 1;
     uint64_t next_seq_ = 1;
     uint64_t disk_bytes_ = 0;
+    uint64_t live_bytes_ = 0;  // header + payload of every record in index_
     bool dirty_ = false;
     SpoolStats stats_;
 };
