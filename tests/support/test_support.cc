@@ -58,14 +58,25 @@ Status make_test_pki(const std::string& dir) {
             return st;
         }
     }
-    if (auto st = run("openssl req" + ec + " -keyout " + d + "/server.key -out " + d +
-                      "/server.csr -subj /CN=127.0.0.1");
-        !st) {
-        return st;
+    {
+        std::ofstream ext(dir + "/wrong_name.ext");
+        ext << "subjectAltName=DNS:other.example\nbasicConstraints=CA:FALSE\n"
+               "extendedKeyUsage=serverAuth\n";
     }
-    return run("openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.crt -CAkey " + d +
-               "/ca.key -CAcreateserial -out " + d + "/server.crt -days 2 -extfile " + d +
-               "/server.ext");
+    for (const std::string name : {"server", "wrong_name"}) {
+        if (auto st = run("openssl req" + ec + " -keyout " + d + "/" + name + ".key -out " + d +
+                          "/" + name + ".csr -subj /CN=" + name);
+            !st) {
+            return st;
+        }
+        if (auto st = run("openssl x509 -req -in " + d + "/" + name + ".csr -CA " + d +
+                          "/ca.crt -CAkey " + d + "/ca.key -CAcreateserial -out " + d + "/" + name +
+                          ".crt -days 2 -extfile " + d + "/" + name + ".ext");
+            !st) {
+            return st;
+        }
+    }
+    return Status::ok();
 }
 
 ChildProcess::~ChildProcess() {
@@ -181,11 +192,12 @@ int ChildProcess::wait() {
 }
 
 Status StandInServer::start(const std::string& pki_dir, const std::string& out_dir,
-                            const std::string& api_key) {
+                            const std::string& api_key, const std::string& cert) {
     out_dir_ = out_dir;
-    if (auto st = child_.start({SENTINEL_PYTHON, SENTINEL_SUPPORT_DIR "/standin_server.py",
-                                "--cert", pki_dir + "/server.crt", "--key", pki_dir + "/server.key",
-                                "--out", out_dir, "--api-key", api_key});
+    if (auto st =
+            child_.start({SENTINEL_PYTHON, SENTINEL_SUPPORT_DIR "/standin_server.py", "--cert",
+                          pki_dir + "/" + cert + ".crt", "--key", pki_dir + "/" + cert + ".key",
+                          "--out", out_dir, "--api-key", api_key});
         !st) {
         return st;
     }

@@ -26,8 +26,9 @@ class TempDir {
     std::string path_;
 };
 
-// Writes ca.crt/ca.key, server.crt/server.key (SAN IP:127.0.0.1, DNS:localhost, signed by ca)
-// and other_ca.crt (an unrelated CA) into `dir` with the openssl CLI.
+// Writes ca.crt/ca.key, server.crt/server.key (SAN IP:127.0.0.1, DNS:localhost, signed by ca),
+// wrong_name.crt/.key (signed by ca, SAN DNS:other.example only) and other_ca.crt (an unrelated
+// CA) into `dir` with the openssl CLI.
 Status make_test_pki(const std::string& dir);
 
 // A child process with its stdin and stdout connected to pipes.
@@ -60,9 +61,9 @@ class ChildProcess {
 // The HTTPS stand-in for the server's agent API (standin_server.py).
 class StandInServer {
   public:
-    // Starts it with the cert and key from make_test_pki(pki_dir); data goes to out_dir.
+    // Starts it with <cert>.crt and <cert>.key from make_test_pki(pki_dir); data goes to out_dir.
     Status start(const std::string& pki_dir, const std::string& out_dir,
-                 const std::string& api_key = "test-key");
+                 const std::string& api_key = "test-key", const std::string& cert = "server");
     // Sends one command ("down", "up", "batch404 on", "fail 2 429 1", "delay 0.1") and returns
     // its "ok ..." answer.
     Result<std::string> command(const std::string& line);
