@@ -1,5 +1,6 @@
 #include "transport/identity.h"
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>

@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
+
+#include "common/log.h"
 
 namespace sentinel::transport {
 namespace {
@@ -114,6 +119,43 @@ TEST(Console, StatsLine) {
     EXPECT_NE(out.find("spooled 2"), std::string::npos);
     EXPECT_NE(out.find("lost 1"), std::string::npos);
     EXPECT_NE(out.find("SYN FLOOD 3"), std::string::npos);
+}
+
+// Runs `body` with stderr redirected to a file and returns what was written.
+std::string capture_stderr(const std::function<void()>& body) {
+    std::fflush(stderr);
+    std::FILE* f = std::tmpfile();
+    const int saved = ::dup(2);
+    ::dup2(::fileno(f), 2);
+    body();
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    std::rewind(f);
+    std::string out;
+    char buf[512];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
+        out.append(buf, n);
+    }
+    std::fclose(f);
+    return out;
+}
+
+TEST(Logging, JsonFormatEscapesAndQuietKeepsWarnings) {
+    const std::string out = capture_stderr([] {
+        configure_logging(LogFormat::kJson, true);
+        SENTINEL_LOG(info, "shipper", "hidden in quiet mode");
+        SENTINEL_LOG(warn, "shipper", "spool is \"full\" at {} bytes", 4096);
+    });
+    configure_logging(LogFormat::kText, false);
+    const auto nl = out.find('\n');
+    ASSERT_NE(nl, std::string::npos) << out;
+    EXPECT_EQ(out.find('\n', nl + 1), std::string::npos) << out;  // only the warning
+    const auto j = nlohmann::json::parse(out.substr(0, nl));
+    EXPECT_EQ(j["level"], "warning");
+    EXPECT_EQ(j["msg"], "[shipper] spool is \"full\" at 4096 bytes");
+    EXPECT_EQ(j["ts"].get<std::string>().substr(26), "+00:00");
 }
 
 }  // namespace
