@@ -110,7 +110,7 @@ TEST(Spool, FullSpoolDropsOldestAndCounts) {
     ASSERT_TRUE(spool.is_ok());
     const std::string filler(92, 'x');  // 100 bytes per record with the header
     for (int i = 0; i < 100; ++i) {
-        char id[8];
+        char id[16];
         std::snprintf(id, sizeof(id), "%03d", i);
         ASSERT_TRUE((*spool)->append(id + filler.substr(3)).is_ok());
     }
