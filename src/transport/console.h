@@ -29,7 +29,7 @@ struct ConsoleStats {
     uint64_t rejected = 0;
     uint64_t dropped = 0;
     uint64_t spool_depth = 0;
-    std::map<std::string, uint64_t> by_category;  // detections per category
+    std::map<std::string, uint64_t> by_category = {};  // detections per category
 };
 
 // The agent's console: the original's coloured alert lines

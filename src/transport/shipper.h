@@ -30,7 +30,7 @@ struct AgentStats {
     uint64_t alerts = 0;
     uint64_t vt_requests = 0;
     int64_t vt_quota_left = -1;  // -1: VirusTotal disabled (sent as null)
-    std::map<std::string, uint64_t> anomalies;
+    std::map<std::string, uint64_t> anomalies = {};
 };
 
 struct ShipperOptions {
