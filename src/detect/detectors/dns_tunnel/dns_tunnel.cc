@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "detect/util.h"
+#include "intel/domain.h"
 
 namespace sentinel::detect {
 namespace {
@@ -22,12 +23,12 @@ bool ends_with_label(std::string_view name, std::string_view suffix) {
     return name.size() == suffix.size() || name[name.size() - suffix.size() - 1] == '.';
 }
 
-// A DNS query whose first question name carries at least dns_tunnel_query_len characters below
-// its registered domain (the last two labels): that is the part a tunnel fills with data, while
-// a long registered domain or a provider's host naming (cloudapp.azure.com, cable modems) is not
-// data. Queries only (a resolver's answer repeats the client's question), and neither reverse
-// lookups (*.arpa: ip6.arpa names are always 72 characters) nor multicast DNS (port 5353,
-// *.local).
+// A DNS query whose first question name carries at least dns_tunnel_query_len characters
+// below its registered domain (the last two labels, three under a suffix such as co.uk): that
+// is the part a tunnel fills with data, while a long registered domain or a provider's host
+// naming (cloudapp.azure.com, cable modems) is not data. Queries only (a resolver's answer
+// repeats the client's question), and neither reverse lookups (*.arpa: ip6.arpa names are
+// always 72 characters) nor multicast DNS (port 5353, *.local).
 class DnsTunnel final : public Detector {
   public:
     const DetectorInfo& info() const override { return kInfo; }
@@ -48,14 +49,14 @@ class DnsTunnel final : public Detector {
             ends_with_label(name, "arpa") || ends_with_label(name, "local")) {
             return;
         }
-        // Reputation of the registered domain (the last two labels): a tunnel's random
-        // subdomains are never in any cache, the domain they hang off may be.
+        // Reputation of the registered domain: a tunnel's random subdomains are never in any
+        // cache, the domain they hang off may be.
         char lower[decode::DnsInfo::kMaxName + 1];
         const size_t n = name.size();
         for (size_t i = 0; i < n; ++i) {
             lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
         }
-        const std::string_view domain = registered_domain({lower, n});
+        const std::string_view domain = intel::registered_domain({lower, n});
         ctx.warm_domain(domain);
         const size_t data_len = domain.size() < n ? n - domain.size() - 1 : 0;
         if (data_len < min_threshold_) {
@@ -80,15 +81,6 @@ class DnsTunnel final : public Detector {
     void collect(CounterList& out) const override { out.push_back({"dns_tunnel.state_bytes", 0}); }
 
   private:
-    static std::string_view registered_domain(std::string_view name) {
-        const size_t last = name.rfind('.');
-        if (last == std::string_view::npos || last == 0) {
-            return name;
-        }
-        const size_t second = name.rfind('.', last - 1);
-        return second == std::string_view::npos ? name : name.substr(second + 1);
-    }
-
     static constexpr DetectorInfo kInfo{"dns_tunnel", "DNS TUNNELLING", decode::kLayerDns};
     uint64_t threshold_ = 50;
     uint64_t min_threshold_ = 5;
