@@ -122,6 +122,7 @@ Result<OfflineSummary> run_offline(const OfflineOptions& options, std::FILE* ale
         if (!n) {
             return n.status();
         }
+        engine.between_batches();
         if (options.progress) {
             bar.update(file_bytes, pump.stats().frames);
         }

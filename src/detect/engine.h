@@ -38,6 +38,8 @@ class Engine {
 
     // Looks at one decoded packet.
     void on_packet(const decode::Packet& packet);
+    // Call between batches of packets: lets the reputation view absorb finished lookups.
+    void between_batches() { reputation_.poll(); }
 
     uint64_t packets() const { return packets_; }
     const std::vector<CategoryStats>& category_stats() const { return stats_; }

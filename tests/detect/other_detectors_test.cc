@@ -313,6 +313,19 @@ TEST(Exfiltration, ThresholdFollowsTheMainDestinationsReputation) {
         << h.last().message;
 }
 
+TEST(Exfiltration, Ipv6AndWarmingOfDestinations) {
+    Harness h("exfiltration");
+    upload(h, 10, "fd00::5", "2001:db8::20", 3'000'000, 5);
+    upload(h, 16, "fd00::5", "2001:db8::21", 2'001'000, 5);
+    ASSERT_EQ(h.count(), 1u);
+    EXPECT_EQ(h.last().message, "fd00::5 sent 5.0 MB in 60s \u2192 2001:db8::20");
+    size_t warm = 0;
+    for (const auto& r : h.reputation.requests) {
+        warm += r.second == intel::Priority::kWarm ? 1 : 0;
+    }
+    EXPECT_EQ(warm, 2u);  // each external destination once
+}
+
 TEST(Exfiltration, CountsIpTotalLengthNotFrameLength) {
     Harness h("exfiltration");
     decode::Packet p = tcp(1, "10.0.0.5", 40000, "203.0.113.5", 443, kAck, 1000);
