@@ -115,6 +115,18 @@ TEST(IcmpFlood, WindowBoundaryAndIpv6) {
     EXPECT_EQ(v6.count(), 1u);
 }
 
+TEST(IcmpFlood, CooldownInPacketTime) {
+    Harness h("icmp_flood");
+    for (int i = 0; i < 3000; ++i) {  // 30 s of 100 echo requests per second
+        h.feed(icmp(10 + i * 0.01, "192.168.189.128", "10.2.1.212", 8));
+    }
+    // Fires at 10.99 s, then once the 15 s cooldown has passed (25.99 s); not again before 40.99 s.
+    ASSERT_EQ(h.count(), 2u);
+    const int64_t gap = h.sink.alerts[1].ts.ns - h.sink.alerts[0].ts.ns;
+    EXPECT_GE(gap, Duration::seconds(15).ns);
+    EXPECT_LT(gap, Duration::seconds(15.01).ns);
+}
+
 TEST(BruteForce, EdgesAndMessage) {
     Harness h("brute_force");
     for (int i = 0; i < 29; ++i) {

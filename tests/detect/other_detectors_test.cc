@@ -281,6 +281,15 @@ TEST(Exfiltration, EdgesAndMessageNameTheMainDestination) {
     EXPECT_EQ(h.last().message, "10.10.23.101 sent 5.0 MB in 60s \u2192 188.190.10.10");
 }
 
+TEST(Exfiltration, CooldownInPacketTime) {
+    Harness h("exfiltration");
+    upload(h, 10, "10.0.0.5", "203.0.113.5", 30'000'000, 30);  // 1 MB/s for 30 s
+    // 5 MB reached after 5 s, again 15 s later; the next would be at 35 s.
+    ASSERT_EQ(h.count(), 2u);
+    EXPECT_GE(h.sink.alerts[1].ts.ns - h.sink.alerts[0].ts.ns, Duration::seconds(15).ns);
+    EXPECT_LT(h.sink.alerts[1].ts.ns - h.sink.alerts[0].ts.ns, Duration::seconds(15.01).ns);
+}
+
 TEST(Exfiltration, InternalTrafficAndInboundAreNotCounted) {
     Harness h("exfiltration");
     upload(h, 10, "192.168.1.21", "192.168.1.253", 20'000'000, 10);
