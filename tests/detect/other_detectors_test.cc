@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+
 #include "test_support.h"
 
 namespace sentinel::detect::testing {
@@ -154,6 +157,46 @@ TEST(ArpSpoof, ProbesAndDistinctHostsAreSilent) {
     h.feed(arp(3, 2, "10.0.0.6", mac(1)));
     EXPECT_EQ(h.count(), 0u);
     h.feed(arp(4, 1, "10.0.0.6", mac(9)));  // a gratuitous request announcing a new MAC
+    EXPECT_EQ(h.count(), 1u);
+}
+
+// An ICMPv6 neighbor message body (after the 8-byte header): target address, then one
+// link-layer address option (type 1 source, 2 target).
+std::array<uint8_t, 24> neighbor_body(const char* target, uint8_t option, uint8_t mac_last) {
+    std::array<uint8_t, 24> body{};
+    const IpAddress t = ip(target);
+    std::copy(t.bytes().begin(), t.bytes().end(), body.begin());
+    body[16] = option;
+    body[17] = 1;
+    const MacAddress m = mac(mac_last);
+    std::copy(m.bytes.begin(), m.bytes.end(), body.begin() + 18);
+    return body;
+}
+
+TEST(ArpSpoof, Ipv6NeighborDiscoveryBindingsToo) {
+    Harness h("arp_spoof");
+    auto na1 = neighbor_body("fe80::1", 2, 0x11);
+    decode::Packet p = icmp(1, "fe80::1", "ff02::1", 136);
+    p.payload = na1;
+    h.feed(p);
+    auto ns = neighbor_body("fe80::99", 1, 0x11);  // solicitation from fe80::1, same MAC
+    p = icmp(2, "fe80::1", "ff02::1:ff00:99", 135);
+    p.payload = ns;
+    h.feed(p);
+    EXPECT_EQ(h.count(), 0u);
+    auto na2 = neighbor_body("fe80::1", 2, 0x66);  // someone else claims fe80::1
+    p = icmp(3, "fe80::66", "ff02::1", 136);
+    p.payload = na2;
+    h.feed(p);
+    ASSERT_EQ(h.count(), 1u);
+    EXPECT_EQ(h.last().message,
+              "IP fe80::1 MAC changed: 02:00:00:00:00:11 -> 02:00:00:00:00:66  (MITM?)");
+    // Duplicate address detection (source ::) announces nothing; echo requests are ignored.
+    auto dad = neighbor_body("fe80::1", 1, 0x77);
+    p = icmp(20, "::", "ff02::1:ff00:1", 135);
+    p.payload = dad;
+    h.feed(p);
+    h.feed(icmp(21, "fe80::1", "fe80::2", 128));
     EXPECT_EQ(h.count(), 1u);
 }
 

@@ -1,5 +1,8 @@
 #include "detect/detectors/arp_spoof/arp_spoof.h"
 
+#include <algorithm>
+#include <span>
+
 #include <fmt/format.h>
 
 #include "detect/util.h"
@@ -7,10 +10,11 @@
 namespace sentinel::detect {
 namespace {
 
-// An IP address announced in an ARP sender field with a different MAC than before. Replies and
-// requests both announce the sender's binding (gratuitous ARP is often a request); probes from
-// 0.0.0.0 announce nothing. Target fields are never learnt: they can hold placeholders such as
-// a multicast MAC. Always CRITICAL and never adjusted by reputation: the endpoints are local.
+// An IP address announced with a different MAC than before: in an ARP sender field (replies and
+// requests both announce the sender's binding; gratuitous ARP is often a request; probes from
+// 0.0.0.0 announce nothing), or, for IPv6, in neighbor discovery. ARP target fields are never
+// learnt: they can hold placeholders such as a multicast MAC. Always CRITICAL and never adjusted
+// by reputation: the endpoints are local.
 class ArpSpoof final : public Detector {
   public:
     const DetectorInfo& info() const override { return kInfo; }
@@ -22,30 +26,20 @@ class ArpSpoof final : public Detector {
     }
 
     void on_packet(const decode::Packet& p, Context& ctx) override {
-        const decode::ArpInfo& arp = p.arp;
-        if ((arp.opcode != 1 && arp.opcode != 2) || arp.sender_ip.empty() ||
-            (arp.sender_ip.is_v4() && arp.sender_ip.v4_host_order() == 0)) {
-            return;
+        if (p.layers & decode::kLayerArp) {
+            const decode::ArpInfo& arp = p.arp;
+            if ((arp.opcode != 1 && arp.opcode != 2) || arp.sender_ip.empty() ||
+                (arp.sender_ip.is_v4() && arp.sender_ip.v4_host_order() == 0)) {
+                return;
+            }
+            observe(arp.sender_ip, arp.sender_mac, p.ts, ctx);
+        } else if (p.layers & decode::kLayerIcmpv6) {
+            IpAddress ip;
+            MacAddress mac;
+            if (neighbor_binding(p, ip, mac)) {
+                observe(ip, mac, p.ts, ctx);
+            }
         }
-        const auto slot = bindings_.find_or_insert(arp.sender_ip);
-        MacAddress& known = macs_[slot.index];
-        if (slot.inserted) {
-            known = arp.sender_mac;
-            return;
-        }
-        if (known == arp.sender_mac) {
-            return;
-        }
-        const MacAddress old = known;
-        known = arp.sender_mac;
-        if (!ctx.claim(arp.sender_ip, 0, p.ts)) {
-            return;
-        }
-        const std::string ip = arp.sender_ip.to_string();
-        ctx.emit(make_alert(p.ts, schema::Severity::kCritical, kInfo.category,
-                            fmt::format("IP {} MAC changed: {} -> {}  (MITM?)", ip, old.to_string(),
-                                        arp.sender_mac.to_string()),
-                            ip));
     }
 
     void collect(CounterList& out) const override {
@@ -55,7 +49,63 @@ class ArpSpoof final : public Detector {
     }
 
   private:
-    static constexpr DetectorInfo kInfo{"arp_spoof", "ARP SPOOFING", decode::kLayerArp};
+    void observe(const IpAddress& ip, const MacAddress& mac, Timestamp ts, Context& ctx) {
+        const auto slot = bindings_.find_or_insert(ip);
+        MacAddress& known = macs_[slot.index];
+        if (slot.inserted) {
+            known = mac;
+            return;
+        }
+        if (known == mac) {
+            return;
+        }
+        const MacAddress old = known;
+        known = mac;
+        if (!ctx.claim(ip, 0, ts)) {
+            return;
+        }
+        const std::string text = ip.to_string();
+        ctx.emit(make_alert(ts, schema::Severity::kCritical, kInfo.category,
+                            fmt::format("IP {} MAC changed: {} -> {}  (MITM?)", text,
+                                        old.to_string(), mac.to_string()),
+                            text));
+    }
+
+    // IPv6's ARP: a Neighbor Advertisement binds its target address to the target link-layer
+    // address option; a Neighbor Solicitation binds its (specified) source address to the
+    // source link-layer address option. The ICMPv6 payload starts after the 8-byte header.
+    static bool neighbor_binding(const decode::Packet& p, IpAddress& ip, MacAddress& mac) {
+        constexpr uint8_t kSolicitation = 135, kAdvertisement = 136;
+        if (p.icmp_type != kSolicitation && p.icmp_type != kAdvertisement) {
+            return false;
+        }
+        const std::span<const uint8_t> body = p.payload;
+        if (body.size() < 16) {
+            return false;
+        }
+        const uint8_t wanted_option = p.icmp_type == kAdvertisement ? 2 : 1;
+        for (size_t off = 16; off + 8 <= body.size();) {
+            const size_t len = static_cast<size_t>(body[off + 1]) * 8;
+            if (len == 0 || off + len > body.size()) {
+                return false;
+            }
+            if (body[off] == wanted_option) {
+                std::copy_n(body.begin() + static_cast<ptrdiff_t>(off + 2), 6, mac.bytes.begin());
+                if (p.icmp_type == kAdvertisement) {
+                    ip = IpAddress::v6(body.data());
+                    return true;
+                }
+                ip = p.src_ip;
+                return !std::all_of(ip.bytes().begin(), ip.bytes().end(),
+                                    [](uint8_t b) { return b == 0; });
+            }
+            off += len;
+        }
+        return false;
+    }
+
+    static constexpr DetectorInfo kInfo{"arp_spoof", "ARP SPOOFING",
+                                        decode::kLayerArp | decode::kLayerIcmpv6};
     AddressTable bindings_;
     std::vector<MacAddress> macs_;
 };
