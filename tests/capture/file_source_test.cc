@@ -236,6 +236,26 @@ TEST(PcapFile, MissingAndGarbageFilesAreErrors) {
     EXPECT_FALSE(not_open.is_ok());
 }
 
+TEST(PcapFile, OpenSourcePicksTheFileWhenOneIsGiven) {
+    REQUIRE_PCAPS(dir);
+    SourceOptions options;
+    options.read_file = (dir / "arp_spoofing/ppa_arp_request_reply_BENIGN.pcap").string();
+    options.live.interface = "never-opened0";
+    Result<std::unique_ptr<PacketSource>> source = open_source(options);
+    ASSERT_TRUE(source.is_ok()) << source.error();
+    EXPECT_EQ((*source)->name(), options.read_file);
+    EXPECT_EQ((*source)->datalink(), decode::link_type::kEthernet);
+    PacketPump pump(**source);
+    ASSERT_TRUE(pump.run([](const Packet&) {}).is_ok());
+    EXPECT_EQ(pump.stats().frames, 2u);
+    EXPECT_EQ(pump.stats().anomalies.summary(), "none");
+
+    options.read_file = "/nonexistent/x.pcap";
+    Result<std::unique_ptr<PacketSource>> missing = open_source(options);
+    ASSERT_FALSE(missing.is_ok());
+    EXPECT_NE(missing.error().find("/nonexistent/x.pcap"), std::string::npos);
+}
+
 TEST(PcapFile, BatchesStopAndTimestamps) {
     REQUIRE_PCAPS(dir);
     PcapFileSource source((dir / "port_scan/ppa_portscan_29ports.pcap").string());
