@@ -6,9 +6,9 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "capture/pcap_dir.h"
 #include "capture/pcap_source.h"
@@ -33,18 +33,46 @@ struct ManifestEntry {
     std::string link;  // text of the link-type column, e.g. "Linux SLL2 (pcap)"
 };
 
-// Reads "`data/pcaps/<path>` | source | <size> / <N> pkts / <duration> / <link type> |" rows.
+std::vector<std::string> split(const std::string& text, const std::string& sep) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (size_t at; (at = text.find(sep, start)) != std::string::npos; start = at + sep.size()) {
+        parts.push_back(text.substr(start, at - start));
+    }
+    parts.push_back(text.substr(start));
+    return parts;
+}
+
+std::string trim(const std::string& s) {
+    const size_t b = s.find_first_not_of(' ');
+    const size_t e = s.find_last_not_of(' ');
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// Reads "| `data/pcaps/<path>` | source | <size> / <N> pkts / <duration> / <link type> |" rows.
+// (Hand-parsed: std::regex trips GCC 12's -Wmaybe-uninitialized under the sanitizers.)
 std::map<std::string, ManifestEntry> read_manifest(const fs::path& dir) {
     std::ifstream in(dir / "MANIFEST.md");
     std::map<std::string, ManifestEntry> out;
-    const std::regex row(
-        R"(^\| `data/pcaps/([^`]+)` \|[^|]*\| [^|/]+/ (\d+) pkts / [^|]*/ ([^|]+) \|)");
+    const std::string prefix = "| `data/pcaps/";
     std::string line;
     while (std::getline(in, line)) {
-        std::smatch m;
-        if (std::regex_search(line, m, row)) {
-            out[m[1].str()] = {std::stoull(m[2].str()), m[3].str()};
+        if (line.rfind(prefix, 0) != 0) {
+            continue;
         }
+        const std::vector<std::string> cells = split(line, "|");
+        if (cells.size() < 5) {
+            continue;
+        }
+        const std::string path = trim(cells[1]);
+        const std::vector<std::string> facts = split(cells[3], " / ");
+        if (path.size() < 13 || facts.size() < 4 || facts[1].find(" pkts") == std::string::npos) {
+            continue;
+        }
+        ManifestEntry entry;
+        entry.packets = std::stoull(trim(facts[1]));
+        entry.link = trim(facts.back());
+        out[path.substr(12, path.size() - 13)] = entry;  // strip "`data/pcaps/" and "`"
     }
     return out;
 }
