@@ -93,8 +93,10 @@ struct FileSummary {
     int dlt = -1;
     PumpStats stats;
     uint64_t layer_counts[32] = {};
-    uint64_t dns = 0;
     uint64_t port_hits = 0;
+    uint64_t later_fragments = 0;
+    uint64_t later_fragments_with_ports = 0;
+    uint16_t last_vlan = 0;
 };
 
 FileSummary summarize(const fs::path& path, uint16_t port = 0, std::string bpf = {}) {
@@ -116,6 +118,16 @@ FileSummary summarize(const fs::path& path, uint16_t port = 0, std::string bpf =
         if (port != 0 && (p.src_port == port || p.dst_port == port)) {
             ++s.port_hits;
         }
+        if (p.is_later_fragment) {
+            ++s.later_fragments;
+            if (p.src_port != 0 || p.dst_port != 0 ||
+                (p.layers & (decode::kLayerTcp | decode::kLayerUdp)) != 0) {
+                ++s.later_fragments_with_ports;
+            }
+        }
+        if (p.has(decode::kLayerVlan)) {
+            s.last_vlan = p.vlan_id;
+        }
     });
     EXPECT_TRUE(run.is_ok()) << run.message();
     s.stats = pump.stats();
@@ -136,7 +148,7 @@ TEST(PcapFile, EveryReferenceCaptureMatchesTheManifest) {
     const auto manifest = read_manifest(dir);
     ASSERT_GE(manifest.size(), 75u) << "MANIFEST.md rows not recognised";
     size_t files = 0;
-    uint64_t frames = 0;
+    uint64_t frames = 0, later_fragments = 0;
     decode::AnomalyCounters anomalies;
     for (const auto& [rel, entry] : manifest) {
         SCOPED_TRACE(rel);
@@ -148,11 +160,14 @@ TEST(PcapFile, EveryReferenceCaptureMatchesTheManifest) {
         // Every reference capture is IP or ARP traffic: nearly all frames must decode.
         EXPECT_GE(s.stats.decoded * 100, s.stats.frames * 95)
             << s.stats.decoded << " of " << s.stats.frames << " decoded";
+        EXPECT_EQ(s.later_fragments_with_ports, 0u);
         ++files;
         frames += s.stats.frames;
+        later_fragments += s.later_fragments;
         anomalies.merge(s.stats.anomalies);
     }
     EXPECT_GE(files, 75u);
+    EXPECT_GT(later_fragments, 0u);  // the large capture holds real fragmented traffic
     std::cout << files << " captures, " << frames << " frames, anomalies:";
     for (size_t i = 0; i < decode::kAnomalyCount; ++i) {
         const auto a = static_cast<decode::Anomaly>(i);
@@ -222,6 +237,15 @@ TEST(PcapFile, DnsQuestionsFromRealTunnels) {
                     .is_ok());
     EXPECT_EQ(queries, 14u);
     EXPECT_EQ(longest, 246u);
+}
+
+TEST(PcapFile, VlanTaggedCapture) {
+    REQUIRE_PCAPS(dir);
+    FileSummary s = summarize(dir / "port_scan/esnet_masscan_tcp_0-1000.pcap");
+    EXPECT_EQ(s.stats.frames, 1005u);
+    EXPECT_EQ(count(s, decode::kLayerVlan), 1005u);
+    EXPECT_EQ(count(s, decode::kLayerTcp), 1005u);
+    EXPECT_NE(s.last_vlan, 0);
 }
 
 TEST(PcapFile, BpfFilterAppliesToFiles) {
