@@ -301,6 +301,18 @@ TEST(PcapFile, OpenSourcePicksTheFileWhenOneIsGiven) {
     ASSERT_TRUE(pump.run([](const Packet&) {}).is_ok());
     EXPECT_EQ(pump.stats().frames, 2u);
     EXPECT_EQ(pump.stats().anomalies.summary(), "none");
+    EXPECT_EQ(describe((*source)->stats(), pump.stats()), "frames 2 (decoded 2), anomalies: none");
+    CaptureStats live;
+    live.kernel_stats = true;
+    live.received = 12;
+    live.dropped = 3;
+    PumpStats counted;
+    counted.frames = 9;
+    counted.decoded = 8;
+    counted.anomalies.add(decode::Anomaly::kTruncatedIpv4);
+    EXPECT_EQ(describe(live, counted),
+              "frames 9 (decoded 8), kernel received 12 dropped 3 interface dropped 0, "
+              "anomalies: truncated_ipv4=1");
 
     options.read_file = "/nonexistent/x.pcap";
     Result<std::unique_ptr<PacketSource>> missing = open_source(options);
