@@ -133,7 +133,9 @@ class LiveCapture : public ::testing::Test {
             in_netns(
                 ns_b_,
                 [&] {
-                    options.interface = veth_b_;
+                    if (options.interface.empty()) {
+                        options.interface = veth_b_;
+                    }
                     PcapLiveSource source(options);
                     if (Status s = source.open(); !s) {
                         run.error = s.message();
@@ -209,6 +211,24 @@ TEST_F(LiveCapture, SeesFilteredTrafficOnAVethPair) {
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
     EXPECT_LT(std::llabs(now_ns - run.last.ts.ns), int64_t{3600} * 1'000'000'000);
+}
+
+// The "any" pseudo-interface hands over Linux cooked frames, which decode like Ethernet ones.
+TEST_F(LiveCapture, AnyInterfaceGivesLinuxCookedFrames) {
+    LiveOptions options;
+    options.interface = "any";
+    options.bpf = "udp and dst port 9999";
+    options.immediate = true;
+    options.timeout_ms = 50;
+    CaptureRun run = capture_while_sending(options, 9, 3, [](const decode::Packet& p) {
+        return p.has(decode::kLayerIpv4 | decode::kLayerUdp) && p.dst_port == 9999;
+    });
+    ASSERT_TRUE(run.error.empty()) << run.error;
+    EXPECT_TRUE(run.dlt == decode::link_type::kLinuxSll || run.dlt == decode::link_type::kLinuxSll2)
+        << run.dlt;
+    EXPECT_GE(run.matched, 3u);
+    EXPECT_FALSE(run.last.has(decode::kLayerEthernet));
+    EXPECT_EQ(run.pump.anomalies.total(), 0u) << run.pump.anomalies.summary();
 }
 
 // A short snap length keeps the headers, reports the original length, and is no anomaly.
