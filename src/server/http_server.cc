@@ -148,6 +148,7 @@ struct HttpServer::Impl {
     net::signal_set signals;
     bool redirect_enabled = false;
     std::atomic<bool> stopping{false};
+    std::atomic<int> in_flight{0};  // requests between parsing and their answer
 
     std::mutex ws_mu;
     std::vector<std::weak_ptr<WsClient>> ws_clients;
@@ -356,8 +357,11 @@ struct HttpServer::Impl {
             const bool keep_alive = req.keep_alive() && !stopping;
             const unsigned version = req.version();
             r.body = std::move(req.body());
+            ++in_flight;
             HttpResponse resp = co_await async_api(api, std::move(r), use_awaitable);
-            if (!co_await write_response(tls_stream, resp, version, keep_alive) || !keep_alive) {
+            const bool written = co_await write_response(tls_stream, resp, version, keep_alive);
+            --in_flight;
+            if (!written || !keep_alive) {
                 break;
             }
         }
@@ -637,9 +641,19 @@ void HttpServer::stop() {
         return;
     net::post(d.ioc, [&d] {
         d.close_everything();
-        // Let in-flight requests finish their commits and answers, then end.
-        auto grace = std::make_shared<net::steady_timer>(d.ioc, std::chrono::seconds(2));
-        grace->async_wait([grace, &d](error_code) { d.ioc.stop(); });
+        // Let in-flight requests finish their commits and answers (at most 2 s), then end.
+        net::co_spawn(
+            d.ioc,
+            [&d]() -> awaitable<void> {
+                net::steady_timer t(d.ioc);
+                error_code ec;
+                for (int i = 0; i < 100 && d.in_flight > 0; ++i) {
+                    t.expires_after(std::chrono::milliseconds(20));
+                    co_await t.async_wait(net::redirect_error(use_awaitable, ec));
+                }
+                d.ioc.stop();
+            },
+            net::detached);
     });
 }
 
