@@ -555,6 +555,7 @@ class SqliteStore final : public Store {
         std::array<int64_t, 5> levels{};
         std::unordered_map<std::string, int64_t> keys[2];
         std::unordered_map<int64_t, std::array<int64_t, 5>> minutes;
+        std::unordered_map<std::string, std::pair<const AgentRecord*, int64_t>> agents;
         auto fail = [&](const char* what) {
             Status st = Status::error(std::string(what) + ": " + sqlite3_errmsg(wdb_));
             insert_alert_.reset();
@@ -592,22 +593,28 @@ class SqliteStore final : public Store {
                 ++minutes[received / 60'000'000'000][lvl];
             }
             if (batch.agent) {
-                const auto& r = *batch.agent;
-                upsert_agent_.bind(1, r.agent_id).bind(2, r.hostname).bind(3, r.ip);
-                upsert_agent_.bind(4, r.os).bind(5, r.version).bind(6, r.first_seen.ns);
-                upsert_agent_.bind(7, r.last_seen.ns).bind(8, new_count);
-                upsert_agent_.bind(9, static_cast<int64_t>(r.packets));
-                upsert_agent_.bind(10, static_cast<int64_t>(r.bytes));
-                upsert_agent_.bind(11, static_cast<int64_t>(r.capture_drops));
-                upsert_agent_.bind(12, static_cast<int64_t>(r.spool_depth));
-                upsert_agent_.bind(13, static_cast<int64_t>(r.spool_dropped));
-                upsert_agent_.bind(14, static_cast<int64_t>(r.uptime_s));
-                upsert_agent_.bind(15, r.extra_json);
-                if (upsert_agent_.step() != SQLITE_DONE) {
-                    return fail("cannot store the agent");
-                }
-                upsert_agent_.reset();
+                // One upsert per agent per group: the latest record, all new alerts counted.
+                auto& slot = agents[batch.agent->agent_id];
+                slot.first = &*batch.agent;
+                slot.second += new_count;
             }
+        }
+        for (const auto& [id, slot] : agents) {
+            const auto& r = *slot.first;
+            upsert_agent_.bind(1, r.agent_id).bind(2, r.hostname).bind(3, r.ip);
+            upsert_agent_.bind(4, r.os).bind(5, r.version).bind(6, r.first_seen.ns);
+            upsert_agent_.bind(7, r.last_seen.ns).bind(8, slot.second);
+            upsert_agent_.bind(9, static_cast<int64_t>(r.packets));
+            upsert_agent_.bind(10, static_cast<int64_t>(r.bytes));
+            upsert_agent_.bind(11, static_cast<int64_t>(r.capture_drops));
+            upsert_agent_.bind(12, static_cast<int64_t>(r.spool_depth));
+            upsert_agent_.bind(13, static_cast<int64_t>(r.spool_dropped));
+            upsert_agent_.bind(14, static_cast<int64_t>(r.uptime_s));
+            upsert_agent_.bind(15, r.extra_json);
+            if (upsert_agent_.step() != SQLITE_DONE) {
+                return fail("cannot store the agent");
+            }
+            upsert_agent_.reset();
         }
         for (size_t l = 0; l < levels.size(); ++l) {
             if (levels[l] > 0) {
