@@ -27,13 +27,26 @@ def recv_exact(sock, n):
 
 
 def read_frame(sock):
-    head = recv_exact(sock, 2)
-    length = head[1] & 0x7F
-    if length == 126:
-        length = struct.unpack(">H", recv_exact(sock, 2))[0]
-    elif length == 127:
-        length = struct.unpack(">Q", recv_exact(sock, 8))[0]
-    return head[0] & 0x0F, recv_exact(sock, length)
+    """One whole message (continuation frames joined): (opcode, payload)."""
+    opcode, payload = None, b""
+    while True:
+        head = recv_exact(sock, 2)
+        length = head[1] & 0x7F
+        if length == 126:
+            length = struct.unpack(">H", recv_exact(sock, 2))[0]
+        elif length == 127:
+            length = struct.unpack(">Q", recv_exact(sock, 8))[0]
+        data = recv_exact(sock, length)
+        op = head[0] & 0x0F
+        if op >= 8:  # control frames may interleave
+            if head[0] & 0x80 and opcode is None:
+                return op, data
+            continue
+        if opcode is None:
+            opcode = op
+        payload += data
+        if head[0] & 0x80:
+            return opcode, payload
 
 
 def main():

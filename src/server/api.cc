@@ -4,6 +4,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common/log.h"
 #include "web/assets.h"
 
 namespace sentinel::server {
@@ -616,6 +617,7 @@ HttpResponse Api::login(const HttpRequest& r) {
         metrics_.login_failed();
         return HttpResponse::error(401, "Invalid credentials");
     }
+    SENTINEL_LOG(info, "server", "dashboard login: {} from {}", res.identity.user, r.peer_ip);
     auto resp = HttpResponse::json(
         200, dump(Json{{"ok", true}, {"user", res.identity.user}, {"role", res.identity.role}}));
     resp.headers.emplace_back("Set-Cookie", std::string(Auth::kCookieName) + "=" + res.session_id +

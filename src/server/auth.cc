@@ -148,7 +148,8 @@ Auth::LoginResult Auth::login(const std::string& user, const std::string& passwo
     const bool ok = rec.is_ok() && rec->has_value() && verify_password(**rec, password);
     if (!ok && !(rec.is_ok() && rec->has_value())) {
         // Spend the same time for unknown users so names cannot be probed by timing.
-        (void)verify_password(hash_password("", "", "", kIterations), password);
+        static const store::UserRecord kDummy = hash_password("", "", "unused", kIterations);
+        (void)verify_password(kDummy, password);
     }
     std::lock_guard lock(mu_);
     if (!ok) {

@@ -313,8 +313,21 @@ struct HttpServer::Impl {
             parser.body_limit(config.max_body_bytes);
             beast::get_lowest_layer(tls_stream)
                 .expires_after(first ? kRequestTimeout : kIdleTimeout);
-            co_await http::async_read(tls_stream, buf, parser,
-                                      net::redirect_error(use_awaitable, ec));
+            co_await http::async_read_header(tls_stream, buf, parser,
+                                             net::redirect_error(use_awaitable, ec));
+            if (!ec && !parser.is_done()) {
+                // libcurl waits a second for "100 Continue" before sending a large body.
+                if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+                    http::response<http::empty_body> cont{http::status::continue_, 11};
+                    co_await http::async_write(tls_stream, cont,
+                                               net::redirect_error(use_awaitable, ec));
+                }
+                if (!ec) {
+                    beast::get_lowest_layer(tls_stream).expires_after(kRequestTimeout);
+                    co_await http::async_read(tls_stream, buf, parser,
+                                              net::redirect_error(use_awaitable, ec));
+                }
+            }
             if (ec == http::error::end_of_stream || ec == net::error::eof ||
                 ec == ssl::error::stream_truncated) {
                 break;
@@ -419,6 +432,7 @@ struct HttpServer::Impl {
         auto& ws = client->ws;
         ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
         ws.read_message_max(4096);
+        ws.auto_fragment(false);  // one frame per message
         error_code ec;
         co_await ws.async_accept(req, net::redirect_error(use_awaitable, ec));
         if (ec)

@@ -42,7 +42,6 @@ CREATE TABLE IF NOT EXISTS alerts(
   agent_id TEXT NOT NULL,
   hostname TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts);
-CREATE INDEX IF NOT EXISTS alerts_received ON alerts(received_at);
 CREATE INDEX IF NOT EXISTS alerts_level ON alerts(level, seq);
 CREATE INDEX IF NOT EXISTS alerts_category ON alerts(category, seq);
 CREATE INDEX IF NOT EXISTS alerts_src ON alerts(src, seq);
@@ -177,11 +176,13 @@ class SqliteStore final : public Store {
 
     Status init() {
         for (const char* pragma :
-             {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=OFF"}) {
+             {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=OFF",
+              "PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY"}) {
             if (auto st = exec(wdb_, pragma); !st) {
                 return st;
             }
         }
+        (void)exec(rdb_, "PRAGMA cache_size=-16384");
         if (auto st = exec(wdb_, kSchema); !st) {
             return Status::error("cannot create the database schema: " + st.message());
         }
@@ -226,6 +227,7 @@ class SqliteStore final : public Store {
             return r.status();
         }
         writer_ = std::thread([this] { writer_loop(); });
+        completer_ = std::thread([this] { completion_loop(); });
         return Status::ok();
     }
 
@@ -411,13 +413,33 @@ class SqliteStore final : public Store {
         std::lock_guard lock(write_mu_);
         uint64_t removed = 0;
         if (options_.retention_days > 0) {
-            Stmt s(wdb_, "DELETE FROM alerts WHERE received_at<?");
-            s.bind(1,
-                   now.ns - static_cast<int64_t>(options_.retention_days) * 86'400 * 1'000'000'000);
-            if (s.step() != SQLITE_DONE) {
-                return Error{std::string("retention failed: ") + sqlite3_errmsg(wdb_)};
+            // Arrival order is storage order, so the cut-off is found by bisecting seq instead
+            // of keeping an index on received_at (one fewer b-tree per insert).
+            const int64_t cutoff =
+                now.ns - static_cast<int64_t>(options_.retention_days) * 86'400 * 1'000'000'000;
+            Stmt bounds(wdb_, "SELECT min(seq), max(seq) FROM alerts");
+            Stmt at(wdb_, "SELECT received_at FROM alerts WHERE seq>=? ORDER BY seq LIMIT 1");
+            if (bounds.step() == SQLITE_ROW &&
+                sqlite3_column_type(bounds.get(), 0) != SQLITE_NULL) {
+                int64_t lo = bounds.i64(0), hi = bounds.i64(1) + 1;  // first seq to keep in [lo,hi]
+                while (lo < hi) {
+                    const int64_t mid = lo + (hi - lo) / 2;
+                    at.bind(1, mid);
+                    const bool old = at.step() == SQLITE_ROW && at.i64(0) < cutoff;
+                    at.reset();
+                    if (old) {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                Stmt del(wdb_, "DELETE FROM alerts WHERE seq<?");
+                del.bind(1, lo);
+                if (del.step() != SQLITE_DONE) {
+                    return Error{std::string("retention failed: ") + sqlite3_errmsg(wdb_)};
+                }
+                removed += static_cast<uint64_t>(sqlite3_changes(wdb_));
             }
-            removed += static_cast<uint64_t>(sqlite3_changes(wdb_));
         }
         if (options_.retention_max_alerts > 0) {
             Stmt s(wdb_,
@@ -498,6 +520,14 @@ class SqliteStore final : public Store {
         if (writer_.joinable()) {
             writer_.join();
         }
+        {
+            std::lock_guard lock(done_mu_);
+            writer_done_ = true;
+            done_cv_.notify_all();
+        }
+        if (completer_.joinable()) {
+            completer_.join();
+        }
     }
 
   private:
@@ -543,7 +573,28 @@ class SqliteStore final : public Store {
                 if (!st) {
                     results[i] = WriteResult{st, {}};
                 }
-                group[i].done(std::move(results[i]));
+            }
+            // Callbacks run on their own thread so the writer can start the next group at once.
+            std::lock_guard lock(done_mu_);
+            done_queue_.push_back({std::move(group), std::move(results)});
+            done_cv_.notify_one();
+        }
+    }
+
+    void completion_loop() {
+        for (;;) {
+            std::pair<std::vector<Pending>, std::vector<WriteResult>> item;
+            {
+                std::unique_lock lock(done_mu_);
+                done_cv_.wait(lock, [&] { return writer_done_ || !done_queue_.empty(); });
+                if (done_queue_.empty()) {
+                    return;
+                }
+                item = std::move(done_queue_.front());
+                done_queue_.pop_front();
+            }
+            for (size_t i = 0; i < item.first.size(); ++i) {
+                item.first[i].done(std::move(item.second[i]));
             }
         }
     }
@@ -682,6 +733,12 @@ class SqliteStore final : public Store {
     std::deque<Pending> queue_;
     bool closing_ = false;
     std::thread writer_;
+
+    std::mutex done_mu_;
+    std::condition_variable done_cv_;
+    std::deque<std::pair<std::vector<Pending>, std::vector<WriteResult>>> done_queue_;
+    bool writer_done_ = false;
+    std::thread completer_;
 };
 
 }  // namespace

@@ -384,6 +384,23 @@ TEST_F(ServerApiTest, RedirectUsesServerHostNotHostHeader) {
     EXPECT_EQ(r.header("location"), "https://127.0.0.1:" + std::to_string(gui_port_) + "/x/y?z=1");
 }
 
+TEST_F(ServerApiTest, ExpectContinueIsAnswered) {
+    start_server();
+    Json batch = {{"alerts", Json::array()}};
+    for (int i = 0; i < 20; ++i) {
+        batch["alerts"].push_back(Json::parse(alert_body("a1", "LOW", "x" + std::to_string(i))));
+    }
+    const std::string file = dir_ + "/batch.json";
+    ASSERT_EQ(run_command("printf '%s' '" + batch.dump() + "' > " + file).exit_code, 0);
+    const auto r = run_command("curl -sv --noproxy '*' --cacert " + cert_ +
+                               " -H 'Content-Type: application/json' -H 'X-API-Key: " + kApiKey +
+                               "' -H 'Expect: 100-continue' --data-binary @" + file + " " +
+                               agent_url("/api/alerts"));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("< HTTP/1.1 100 Continue"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("< HTTP/1.1 201"), std::string::npos) << r.output;
+}
+
 TEST_F(ServerApiTest, EmptyApiKeyIsAStartupError) {
     config_.api_key = "";
     ServerApp app(config_);

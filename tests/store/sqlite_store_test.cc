@@ -191,6 +191,27 @@ TEST_F(StoreTest, RetentionByCount) {
     EXPECT_EQ(s->load_summary()->total, 12u);  // counters are all-time
 }
 
+TEST_F(StoreTest, RetentionByAge) {
+    StoreOptions o;
+    o.retention_days = 7;
+    auto s = open(o);
+    const int64_t day = 86'400;
+    const int64_t now = 1'800'000'000;
+    WriteBatch b;
+    for (int i = 0; i < 10; ++i) {  // arrival days: now-9 ... now-0
+        auto a = alert("d" + std::to_string(i));
+        a.received_at = Timestamp::from_seconds(static_cast<double>(now - (9 - i) * day));
+        b.alerts.push_back(a);
+    }
+    ASSERT_TRUE(s->write_sync(std::move(b)).status.is_ok());
+    EXPECT_EQ(*s->apply_retention(Timestamp::from_seconds(static_cast<double>(now))), 2u);
+    AlertQuery q;
+    auto page = s->query_alerts(q);
+    ASSERT_EQ(page->alerts.size(), 8u);
+    EXPECT_EQ(page->alerts.back().alert.id, "d2");  // exactly 7 days old: kept
+    EXPECT_EQ(*s->apply_retention(Timestamp::from_seconds(static_cast<double>(now))), 0u);
+}
+
 TEST_F(StoreTest, ConcurrentWritersAreAllCommitted) {
     auto s = open();
     std::vector<std::thread> threads;
