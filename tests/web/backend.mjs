@@ -84,8 +84,11 @@ async function start_server_backend({ tmp, server, offline_after_s }) {
     const agent_port = await free_port();
     const config = path.join(tmp, 'sentinel_config.json');
     fs.writeFileSync(config, JSON.stringify({
+        server_host: '127.0.0.1',
         gui_port,
         agent_port,
+        agent_rate_limit: 100000000,
+        agent_rate_window: 1,
         redirect_port: 0,
         api_key: kApiKey,
         server_cert: cert,

@@ -13,6 +13,13 @@ function svg(tag, attrs) {
     return node;
 }
 
+// 1234 -> "1,234", 123456 -> "123k", 2500000 -> "2.5M": fits the donut centre and the y axis.
+function compact(n) {
+    if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
+    if (n >= 1e5) return `${Math.round(n / 1e3)}k`;
+    return fmt_int(n);
+}
+
 export class Analytics {
     constructor() {
         this.donut_ = document.getElementById('donut');
@@ -91,7 +98,8 @@ export class Analytics {
             this.legend_rows_[level].n.textContent = fmt_int(counts[i]);
             this.legend_rows_[level].p.textContent = sum > 0 ? `${((100 * counts[i]) / sum).toFixed(1)}%` : '0%';
         });
-        this.donut_total_.textContent = fmt_int(sum);
+        this.donut_total_.textContent = compact(sum);
+        this.donut_total_.setAttribute('title', fmt_int(sum));
 
         clear(this.sources_);
         const sources = (stats.top_sources || []).slice(0, 10);
@@ -141,7 +149,7 @@ export class Analytics {
                         values: (u, ticks) => ticks.map((t) => `-${Math.round((u.data[0][59] - t) / 60)}m`),
                         splits: (u) => [0, 14, 29, 44, 59].map((i) => u.data[0][i]),
                     },
-                    { ...axis, size: 44 },
+                    { ...axis, size: 52, values: (u, ticks) => ticks.map(compact) },
                 ],
                 series: [
                     {},

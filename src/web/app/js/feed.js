@@ -2,7 +2,7 @@
 // alerts loaded page by page from GET /api/alerts (server-side filter and search reach every
 // stored alert), with live alerts prepended once per animation frame.
 import { fetch_alerts } from './api.js';
-import { clear, el, fmt_int, hhmmss, kLevels, level_class, matches } from './util.js';
+import { clear, el, feed_time, fmt_int, kLevels, level_class, matches } from './util.js';
 
 const kRowHeight = 28;
 const kOverscan = 8;
@@ -277,7 +277,7 @@ export class Feed {
         row.node.className = `row ${level_class(a.level)} ${a.level === 'CRITICAL' ? 'CRITICAL' : ''}`;
         row.node.dataset.id = a.id || '';
         row.cells.lvl.textContent = a.level || '';
-        row.cells.time.textContent = hhmmss(a.ts || a.received_at);
+        row.cells.time.textContent = feed_time(a.ts || a.received_at);
         row.cells.cat.textContent = a.category || '';
         row.cells.msg.textContent = a.message || '';
         row.node.title = a.message || '';

@@ -41,6 +41,17 @@ export function hhmmss(iso) {
     return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
+// HH:MM:SS for today, "MM-DD HH:MM:SS" for older events.
+export function feed_time(iso) {
+    const t = parse_time(iso);
+    if (Number.isNaN(t)) return '--:--:--';
+    const d = new Date(t);
+    const now = new Date();
+    const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+    if (d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate()) return time;
+    return `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${time}`;
+}
+
 export function date_time(iso) {
     const t = parse_time(iso);
     if (Number.isNaN(t)) return '—';
