@@ -1,5 +1,5 @@
 // Serves the built dashboard with the mock API on a fixed local port for manual development:
-//   node tests/web/dev_server.mjs build/dev/src/web/dist [port]
+//   node tests/web/dev_server.mjs build/dev/src/web/dist
 // Login: admin / admin-pass. Posts a few alerts per second from two fake agents.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -54,7 +54,7 @@ export class Overview {
         const max = Math.max(1, ...values);
         values.forEach((v, i) => {
             const bar = this.spark_.children[i];
-            bar.style.height = `${Math.max(2, (100 * v) / max)}%`;
+            bar.style.transform = `scaleY(${Math.max(0.02, v / max)})`;
             bar.style.opacity = String(0.28 + (0.72 * v) / max);
             bar.title = `${v} alerts, ${59 - i} min ago`;
         });
@@ -97,23 +97,47 @@ export class Overview {
         }
     }
 
+    // Incremental: new entries are inserted on top and the excess removed at the bottom, so a
+    // flood of HIGH alerts costs a few nodes per frame rather than a rebuilt list.
     render_crit_() {
-        clear(this.crit_list_);
+        const list = this.crit_list_;
+        const placeholder = list.querySelector('.empty');
         if (this.crit_.length === 0) {
-            this.crit_list_.appendChild(el('div', 'empty small', 'No critical alerts'));
+            if (!placeholder) {
+                clear(list);
+                list.appendChild(el('div', 'empty small', 'No critical alerts'));
+            }
             return;
         }
+        if (placeholder) placeholder.remove();
+        const shown = new Map();
+        for (const node of list.children) shown.set(node.__alert, node);
+        let prev = null;
         for (const a of this.crit_) {
-            const item = el('div', `crit-item ${level_class(a.level)}`);
-            item.append(
-                el('div', 'h', `${a.level} · ${a.category || ''}`),
-                el('div', 'm', a.message || ''),
-                el('div', 't', `${hhmmss(a.ts || a.received_at)} · ${a.hostname || ''}`),
-            );
-            item.title = a.message || '';
-            item.addEventListener('click', () => this.on_open_alert_(a));
-            this.crit_list_.appendChild(item);
+            let node = shown.get(a);
+            if (node) {
+                shown.delete(a);
+            } else {
+                node = this.crit_item_(a);
+            }
+            const want_next = prev ? prev.nextSibling : list.firstChild;
+            if (node !== want_next) list.insertBefore(node, want_next);
+            prev = node;
         }
+        for (const node of shown.values()) node.remove();
+    }
+
+    crit_item_(a) {
+        const item = el('div', `crit-item ${level_class(a.level)}`);
+        item.__alert = a;
+        item.append(
+            el('div', 'h', `${a.level} · ${a.category || ''}`),
+            el('div', 'm', a.message || ''),
+            el('div', 't', `${hhmmss(a.ts || a.received_at)} · ${a.hostname || ''}`),
+        );
+        item.title = a.message || '';
+        item.addEventListener('click', () => this.on_open_alert_(a));
+        return item;
     }
 }
 

@@ -16,6 +16,11 @@ export function el(tag, cls, text) {
     return node;
 }
 
+// Writes only when the text changed (no needless style/layout work).
+export function set_text(node, text) {
+    if (node.textContent !== text) node.textContent = text;
+}
+
 export function clear(node) {
     while (node.firstChild) node.removeChild(node.firstChild);
 }
@@ -74,9 +79,10 @@ export function relative_time(iso, now_ms) {
     return `${Math.floor(s / 86400)}d ago`;
 }
 
+const kIntFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 export function fmt_int(n) {
     if (typeof n !== 'number' || !Number.isFinite(n)) return '0';
-    return Math.round(n).toLocaleString('en-US');
+    return kIntFormat.format(Math.round(n));
 }
 
 export function fmt_bytes(n) {
@@ -156,9 +162,10 @@ export function render_bars(container, pairs, max_rows, empty_text) {
             row.children[1].appendChild(el('div', 'bar-fill'));
             container.appendChild(row);
         }
-        row.children[0].textContent = String(name);
+        set_text(row.children[0], String(name));
         row.children[0].title = String(name);
-        row.children[1].firstChild.style.width = `${(100 * (Number(count) || 0)) / max}%`;
-        row.children[2].textContent = fmt_int(Number(count) || 0);
+        // A transform, not width: changing it needs no layout, which matters at 1,000 alerts/s.
+        row.children[1].firstChild.style.transform = `scaleX(${(Number(count) || 0) / max})`;
+        set_text(row.children[2], fmt_int(Number(count) || 0));
     });
 }
