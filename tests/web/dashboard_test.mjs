@@ -334,7 +334,16 @@ async function main() {
             });
             const marker = `while-offline-${Date.now()}`;
             await backend.post_alert(alert({ level: 'HIGH', message: marker }));
-            await page.waitForFunction(() => document.getElementById('conn').textContent.includes('ONLINE'), null, { timeout: 30000 });
+            // A restarted server may have forgotten the session (the real one keeps sessions in
+            // memory): then the page must ask for the login again instead of retrying forever.
+            await page.waitForFunction(() => document.getElementById('conn').textContent.includes('ONLINE') || !document.getElementById('login').hidden, null, { timeout: 30000 });
+            if (await page.isVisible('#login-form')) {
+                check(true, 'session lost by the restart: login page shown');
+                await page.fill('#login-user', 'admin');
+                await page.fill('#login-pass', backend.password);
+                await page.click('#login-submit');
+                await page.waitForFunction(() => document.getElementById('conn').textContent.includes('ONLINE'), null, { timeout: 10000 });
+            }
             check(true, 'reconnects automatically');
             await page.waitForFunction((m) => [...document.querySelectorAll('#feed-viewport .row:not([hidden])')].some((r) => r.textContent.includes(m)), marker, { timeout: 10000 });
             check(true, 'alerts from the gap are shown after the resync');
