@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include "web/assets_table.h"
+
 namespace sentinel::web {
 namespace {
 
@@ -89,6 +91,34 @@ TEST(WebAssets, NoExternalUrls) {
     EXPECT_EQ(html.find("http://"), std::string::npos);
     EXPECT_EQ(html.find("https://"), std::string::npos);
     EXPECT_EQ(html.find("//fonts."), std::string::npos);
+}
+
+// B11: our scripts never hand data to the HTML parser (vendor files are not ours to police).
+TEST(WebAssets, OurScriptsNeverParseHtml) {
+    int scripts = 0;
+    for (std::size_t i = 0; i < detail::kAssetCount; ++i) {
+        const Asset& a = detail::kAssets[i];
+        if (a.content_type.find("javascript") == std::string_view::npos ||
+            a.path.find("/vendor/") != std::string_view::npos) {
+            continue;
+        }
+        ++scripts;
+        for (std::string_view bad : {"innerHTML", "outerHTML", "insertAdjacentHTML",
+                                     "document.write", "eval(", "new Function"}) {
+            EXPECT_EQ(a.body.find(bad), std::string_view::npos) << a.path << " uses " << bad;
+        }
+    }
+    EXPECT_GE(scripts, 5);
+}
+
+// The table must be sorted for find_asset's binary search, and every asset findable.
+TEST(WebAssets, TableIsSortedAndComplete) {
+    for (std::size_t i = 0; i < detail::kAssetCount; ++i) {
+        if (i > 0) {
+            EXPECT_LT(detail::kAssets[i - 1].path, detail::kAssets[i].path);
+        }
+        EXPECT_EQ(find_asset(detail::kAssets[i].path), &detail::kAssets[i]);
+    }
 }
 
 }  // namespace

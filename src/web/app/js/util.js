@@ -1,4 +1,4 @@
-// Small DOM and formatting helpers. Data is only ever written with textContent (never innerHTML).
+// Small DOM and formatting helpers. Data is only ever written with textContent, never as markup.
 
 export const kLevels = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'];
 export const kLevelColors = {
