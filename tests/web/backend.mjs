@@ -65,7 +65,9 @@ async function start_mock_backend({ tmp, dist_dir, offline_after_s }) {
             mock.seed(kBulk, bulk_alert);
             return { count: kBulk, oldest_word: 'zyzzyva' };
         },
-        inject: (a) => mock.inject(a),
+        post_batch: async (alerts) => {
+            for (const a of alerts) mock.inject(a);
+        },
         interrupt_live: async (during) => {
             mock.set_live_blocked(true);
             await during();
@@ -139,6 +141,7 @@ async function start_server_backend({ tmp, server, offline_after_s }) {
             }
             return { count, oldest_word: 'zyzzyva' };
         },
+        post_batch: (alerts) => curl_post(`${agent_url}/api/alerts`, { alerts }),
         interrupt_live: async (during) => {
             await stop();
             await during();
