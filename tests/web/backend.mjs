@@ -89,7 +89,7 @@ async function start_server_backend({ tmp, server, offline_after_s }) {
         server_host: '127.0.0.1',
         gui_port,
         agent_port,
-        agent_rate_limit: 100000000,
+        agent_rate_limit: 1000000,
         agent_rate_window: 1,
         redirect_port: 0,
         api_key: kApiKey,
