@@ -93,12 +93,15 @@ export class Agents {
         set_optional(v.os, a.os);
         set_optional(v.version, a.version);
         v.first_seen.dd.textContent = date_time(a.first_seen);
-        set_optional(v.uptime, a.uptime_s === undefined ? '' : fmt_duration(Number(a.uptime_s)));
-        set_optional(v.packets, a.packets === undefined ? '' : fmt_int(Number(a.packets)));
-        set_optional(v.bytes, a.bytes === undefined ? '' : fmt_bytes(Number(a.bytes)));
-        set_optional(v.drops, a.capture_drops === undefined ? '' : fmt_int(Number(a.capture_drops)));
-        const spool = a.spool_depth === undefined ? '' : `${fmt_int(Number(a.spool_depth))} queued · ${fmt_int(Number(a.spool_dropped) || 0)} dropped`;
-        set_optional(v.spool, spool);
+        // Capture figures come with our agent's heartbeat; an agent that only posted alerts (or
+        // the original Python agent) has none, so show nothing rather than zeros.
+        const hb = Boolean(a.version) || Number(a.uptime_s) > 0 || Number(a.packets) > 0;
+        const num = (x, f) => (hb && x !== undefined && x !== null ? f(Number(x)) : '');
+        set_optional(v.uptime, num(a.uptime_s, fmt_duration));
+        set_optional(v.packets, num(a.packets, fmt_int));
+        set_optional(v.bytes, num(a.bytes, fmt_bytes));
+        set_optional(v.drops, num(a.capture_drops, fmt_int));
+        set_optional(v.spool, num(a.spool_depth, (d) => `${fmt_int(d)} queued · ${fmt_int(Number(a.spool_dropped) || 0)} dropped`));
         card.count.textContent = fmt_int(Number(a.alert_count) || 0);
         this.tick_card_(card, Date.now());
     }
