@@ -168,6 +168,15 @@ async function main() {
             check(msg === evil, 'detail shows the exact message text (B11)', msg);
             const src = await page.textContent('#detail-fields dd[data-field="SOURCE"]');
             check(src === '192.0.2.99', 'detail shows the source', src);
+            const before = await page.textContent('#detail-fields dd[data-field="ALERT ID"]');
+            await page.fill('#search', '');
+            await page.press('#search', 'Enter');
+            await page.waitForFunction(() => document.querySelectorAll('#feed-viewport .row:not([hidden])').length > 5, null, { timeout: 5000 });
+            await page.click('#feed-viewport .row:not([hidden])');
+            const first_id = await page.textContent('#detail-fields dd[data-field="ALERT ID"]');
+            await page.keyboard.press('ArrowDown');
+            const next_id = await page.textContent('#detail-fields dd[data-field="ALERT ID"]');
+            check(before && first_id !== next_id, 'arrow keys move the selection and the detail', `${first_id} -> ${next_id}`);
             const injected = await page.evaluate(() => ({ img: document.querySelectorAll('main img').length, pwned: window.__pwned === 1 }));
             check(injected.img === 0 && !injected.pwned, 'message markup is never interpreted as HTML');
             await page.click('#detail-close');

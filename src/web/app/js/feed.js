@@ -86,6 +86,12 @@ export class Feed {
             }
         });
         this.viewport_.addEventListener('scroll', () => this.schedule_(), { passive: true });
+        this.viewport_.addEventListener('keydown', (ev) => {
+            if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+                ev.preventDefault();
+                this.move_selection_(ev.key === 'ArrowDown' ? 1 : -1);
+            }
+        });
         new ResizeObserver(() => this.schedule_()).observe(this.viewport_);
     }
 
@@ -267,6 +273,7 @@ export class Feed {
             if (!row.alert) return;
             this.selected_id_ = row.alert.id || null;
             this.on_select_(row.alert);
+            this.viewport_.focus({ preventScroll: true });
             this.schedule_();
         });
         this.viewport_.appendChild(node);
@@ -283,6 +290,29 @@ export class Feed {
         row.node.title = a.message || '';
         row.cells.src.textContent = a.src || '—';
         row.cells.host.textContent = a.hostname || '';
+    }
+
+    // Arrow keys walk the list and keep the detail pane on the selected alert.
+    move_selection_(delta) {
+        const n = this.list_.length;
+        if (n === 0) return;
+        let i = -1;
+        if (this.selected_id_) {
+            for (let k = 0; k < n; k++) {
+                if (this.list_.at(k).id === this.selected_id_) {
+                    i = k;
+                    break;
+                }
+            }
+        }
+        i = Math.min(n - 1, Math.max(0, i < 0 ? 0 : i + delta));
+        const a = this.list_.at(i);
+        this.selected_id_ = a.id || null;
+        this.on_select_(a);
+        const h = this.viewport_.clientHeight;
+        if (i * kRowHeight < this.viewport_.scrollTop) this.viewport_.scrollTop = i * kRowHeight;
+        else if ((i + 1) * kRowHeight > this.viewport_.scrollTop + h) this.viewport_.scrollTop = (i + 1) * kRowHeight - h;
+        this.schedule_();
     }
 
     clear_selection() {
