@@ -57,6 +57,8 @@ export class Feed {
         this.q_ = '';
         this.next_ = null;  // cursor for older pages, or {until} after trimming
         this.loading_ = false;
+        this.reloading_ = false;
+        this.retry_at_ = 0;
         this.loaded_once_ = false;
         this.generation_ = 0;
         this.pending_ = [];
@@ -121,6 +123,7 @@ export class Feed {
     async reload() {
         const gen = ++this.generation_;
         this.loading_ = true;
+        this.reloading_ = true;  // live alerts wait in pending_ until the new page is in
         this.error_ = '';
         this.update_status_();
         try {
@@ -137,7 +140,10 @@ export class Feed {
             if (gen !== this.generation_) return;
             this.error_ = `Could not load alerts (${err.message})`;
         } finally {
-            if (gen === this.generation_) this.loading_ = false;
+            if (gen === this.generation_) {
+                this.loading_ = false;
+                this.reloading_ = false;
+            }
         }
         this.flush_();
         this.schedule_();
@@ -164,7 +170,7 @@ export class Feed {
     }
 
     async load_older_() {
-        if (this.loading_ || !this.next_) return;
+        if (this.loading_ || !this.next_ || Date.now() < this.retry_at_) return;
         const gen = this.generation_;
         this.loading_ = true;
         this.update_status_();
@@ -176,8 +182,13 @@ export class Feed {
             if (gen !== this.generation_) return;
             for (const a of page.alerts || []) this.add_older_(a);
             this.next_ = page.next || null;
+            this.error_ = '';
         } catch (err) {
-            if (gen === this.generation_) this.error_ = `Could not load older alerts (${err.message})`;
+            if (gen === this.generation_) {
+                this.error_ = `Could not load older alerts (${err.message})`;
+                this.retry_at_ = Date.now() + 5000;  // no request storm while scrolled to the end
+                setTimeout(() => this.schedule_(), 5100);
+            }
         } finally {
             if (gen === this.generation_) this.loading_ = false;
         }
@@ -195,7 +206,7 @@ export class Feed {
 
     // Moves pending live alerts into the list: one batch per frame however fast they arrive.
     flush_() {
-        if (this.pending_.length === 0 || !this.loaded_once_ || (this.loading_ && this.list_.length === 0)) return;
+        if (this.pending_.length === 0 || !this.loaded_once_ || this.reloading_) return;
         const batch = this.pending_;
         this.pending_ = [];
         let added = 0;
