@@ -20,10 +20,15 @@ for set_name in "$@"; do
   done
 done
 
+# Names that an installed package provides count as present (e.g. a nodejs build that bundles npm
+# and conflicts with Debian's npm package).
+provided=$(dpkg-query -W -f='${Status}\t${Provides}\n' 2>/dev/null |
+  awk -F'\t' '$1 == "install ok installed" { print $2 }' | tr ',' '\n' | sed 's/([^)]*)//; s/ //g')
 missing=()
 for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+  [[ "$status" == "install ok installed" ]] && continue
+  grep -qxF "$pkg" <<<"$provided" || missing+=("$pkg")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then

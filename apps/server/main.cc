@@ -1,11 +1,65 @@
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <string>
 
+#include "config/config.h"
+#include "server/app.h"
+
+namespace {
+constexpr const char* kDescription =
+    "NetSentinel server: receives alerts from agents over HTTPS, stores them durably (SQLite in "
+    "data_dir) and serves the live dashboard.\n\n"
+    "First start: with no dashboard users, an \"admin\" account is created. Its password is "
+    "taken from the SENTINEL_ADMIN_PASSWORD environment variable when set; otherwise a random "
+    "password is printed once and written to <data_dir>/initial_admin_password (mode 0600).";
+}
+
 int main(int argc, char** argv) {
-    CLI::App app{"NetSentinel server: agent API, storage and dashboard"};
+    CLI::App app{kDescription, "sentinel-server"};
     std::string config_path = "sentinel_config.json";
-    app.add_option("--config", config_path, "Config file")->capture_default_str();
+    std::string token_name;
+    int threads = 2;
+    bool print_config = false;
+    app.add_option("--config", config_path, "Config file (JSON)")->capture_default_str();
+    app.add_option("--create-token", token_name,
+                   "Create a read-only API token named NAME for scripts (GUI API and /metrics, "
+                   "sent as 'Authorization: Bearer <token>'), print it once and exit")
+        ->type_name("NAME");
+    app.add_option("--threads", threads, "Network threads")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
+    app.add_flag("--print-config", print_config,
+                 "Print the effective configuration (secrets masked) and exit");
     CLI11_PARSE(app, argc, argv);
+
+    auto cfg = sentinel::config::load_config(config_path);
+    if (!cfg) {
+        std::fprintf(stderr, "sentinel-server: %s\n", cfg.error().c_str());
+        return 2;
+    }
+    if (print_config) {
+        std::puts(sentinel::config::describe(*cfg).c_str());
+        return 0;
+    }
+    if (!token_name.empty()) {
+        auto token = sentinel::server::create_api_token(*cfg, token_name);
+        if (!token) {
+            std::fprintf(stderr, "sentinel-server: %s\n", token.error().c_str());
+            return 1;
+        }
+        std::printf("API token \"%s\" (shown once, store it safely):\n%s\n", token_name.c_str(),
+                    token->c_str());
+        return 0;
+    }
+
+    sentinel::server::ServerApp server(std::move(cfg).value());
+    if (auto st = server.start(); !st) {
+        std::fprintf(stderr, "sentinel-server: %s\n", st.message().c_str());
+        return 1;
+    }
+    sentinel::server::RunOptions options;
+    options.threads = threads;
+    server.run(options);
     return 0;
 }

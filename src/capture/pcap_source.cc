@@ -234,6 +234,20 @@ void PcapLiveSource::close() {
 }
 
 // ---------------------------------------------------------------------------------------------
+Result<std::unique_ptr<PacketSource>> open_source(const SourceOptions& options) {
+    std::unique_ptr<PacketSource> source;
+    if (!options.read_file.empty()) {
+        source = std::make_unique<PcapFileSource>(options.read_file, options.live.bpf);
+    } else {
+        source = std::make_unique<PcapLiveSource>(options.live);
+    }
+    if (Status s = source->open(); !s) {
+        return s;
+    }
+    return source;
+}
+
+// ---------------------------------------------------------------------------------------------
 Result<std::vector<InterfaceInfo>> list_interfaces() {
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     pcap_if_t* all = nullptr;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,16 @@ class PcapLiveSource final : public PacketSource {
     uint64_t delivered_ = 0;
     std::atomic<bool> finished_{false};
 };
+
+// Where the agent reads frames from: a capture file (--read) or a live interface.
+struct SourceOptions {
+    std::string read_file;  // when set, read this pcap/pcapng file instead of an interface
+    LiveOptions live;       // interface settings; live.bpf also filters a file
+};
+
+// Creates and opens the source the options describe (a file when read_file is set, otherwise
+// the named or automatically chosen interface).
+Result<std::unique_ptr<PacketSource>> open_source(const SourceOptions& options);
 
 // One capture interface as libpcap lists it.
 struct InterfaceInfo {

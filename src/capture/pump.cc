@@ -27,4 +27,16 @@ Status PacketPump::run(PacketCallback on_packet, size_t batch_size) {
     return Status::ok();
 }
 
+std::string describe(const CaptureStats& capture, const PumpStats& pump) {
+    std::string out =
+        "frames " + std::to_string(pump.frames) + " (decoded " + std::to_string(pump.decoded) + ")";
+    if (capture.kernel_stats) {
+        out += ", kernel received " + std::to_string(capture.received) + " dropped " +
+               std::to_string(capture.dropped) + " interface dropped " +
+               std::to_string(capture.interface_dropped);
+    }
+    out += ", anomalies: " + pump.anomalies.summary();
+    return out;
+}
+
 }  // namespace sentinel::capture

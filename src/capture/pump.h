@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "capture/function_ref.h"
 #include "capture/packet_source.h"
@@ -41,5 +42,10 @@ class PacketPump {
     PumpStats stats_;
     decode::Packet packet_;
 };
+
+// One line for the periodic stats output, e.g. "frames 1200 (decoded 1198), kernel received
+// 1210 dropped 10 interface dropped 0, anomalies: truncated_ipv4=2". The kernel part appears
+// only for live sources. Allocates: never call it per packet.
+std::string describe(const CaptureStats& capture, const PumpStats& pump);
 
 }  // namespace sentinel::capture

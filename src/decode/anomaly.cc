@@ -24,6 +24,22 @@ uint64_t AnomalyCounters::total() const {
     return sum;
 }
 
+std::string AnomalyCounters::summary() const {
+    std::string out;
+    for (size_t i = 0; i < kAnomalyCount; ++i) {
+        if (counts_[i] == 0) {
+            continue;
+        }
+        if (!out.empty()) {
+            out += ' ';
+        }
+        out += kAnomalyNames[i];
+        out += '=';
+        out += std::to_string(counts_[i]);
+    }
+    return out.empty() ? "none" : out;
+}
+
 void AnomalyCounters::merge(const AnomalyCounters& other) {
     for (size_t i = 0; i < kAnomalyCount; ++i) {
         counts_[i] += other.counts_[i];

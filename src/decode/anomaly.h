@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace sentinel::decode {
@@ -71,6 +72,9 @@ class AnomalyCounters {
     // Adds other's counts into this one (for merging per-thread counters).
     void merge(const AnomalyCounters& other);
     const std::array<uint64_t, kAnomalyCount>& counts() const { return counts_; }
+    // "name=count" for every non-zero counter, space separated ("none" when all are zero).
+    // Allocates: for periodic stats output, never per packet.
+    std::string summary() const;
 
   private:
     std::array<uint64_t, kAnomalyCount> counts_{};

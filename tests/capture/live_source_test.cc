@@ -89,9 +89,9 @@ class LiveCapture : public ::testing::Test {
         }
     }
 
-    // Sends UDP datagrams from namespace A to B, alternating ports 9999 and 9998, until told to
-    // stop (or 500 pairs).
-    void send_from_a(std::atomic<bool>& stop, std::string& error) {
+    // Sends UDP datagrams of payload_size bytes from namespace A to B, alternating ports 9999
+    // and 9998, until told to stop (or 500 pairs).
+    void send_from_a(std::atomic<bool>& stop, std::string& error, size_t payload_size) {
         in_netns(
             ns_a_,
             [&] {
@@ -99,12 +99,12 @@ class LiveCapture : public ::testing::Test {
                 sockaddr_in to{};
                 to.sin_family = AF_INET;
                 ::inet_pton(AF_INET, kAddrB, &to.sin_addr);
-                const char msg[] = "sentinel";
+                const std::string msg(payload_size, 'x');
                 for (int i = 0; i < 500 && !stop.load(); ++i) {
                     for (uint16_t port : {9999, 9998}) {
                         to.sin_port = htons(port);
-                        (void)::sendto(fd, msg, sizeof(msg), 0, reinterpret_cast<sockaddr*>(&to),
-                                       sizeof(to));
+                        (void)::sendto(fd, msg.data(), msg.size(), 0,
+                                       reinterpret_cast<sockaddr*>(&to), sizeof(to));
                     }
                     std::this_thread::sleep_for(std::chrono::milliseconds(20));
                 }
@@ -113,79 +113,140 @@ class LiveCapture : public ::testing::Test {
             error);
     }
 
+    struct CaptureRun {
+        std::string error;
+        int dlt = -1;
+        uint64_t matched = 0, unmatched = 0;
+        CaptureStats stats;
+        PumpStats pump;
+        decode::Packet last;  // the last matching packet (payload view not kept)
+    };
+
+    // Captures on B's veth with `options` while A sends datagrams of payload_size bytes, until
+    // `want` packets satisfied `match` (or 20 s pass).
+    CaptureRun capture_while_sending(LiveOptions options, size_t payload_size, uint64_t want,
+                                     const std::function<bool(const decode::Packet&)>& match) {
+        CaptureRun run;
+        std::atomic<bool> ready{false}, stop_sending{false};
+        std::string send_error;
+        std::thread capture([&] {
+            in_netns(
+                ns_b_,
+                [&] {
+                    if (options.interface.empty()) {
+                        options.interface = veth_b_;
+                    }
+                    PcapLiveSource source(options);
+                    if (Status s = source.open(); !s) {
+                        run.error = s.message();
+                        ready = true;
+                        return;
+                    }
+                    run.dlt = source.datalink();
+                    ready = true;
+                    PacketPump pump(source);
+                    const auto deadline =
+                        std::chrono::steady_clock::now() + std::chrono::seconds(20);
+                    while (run.matched < want && std::chrono::steady_clock::now() < deadline) {
+                        Result<size_t> n = pump.run_batch(64, [&](const decode::Packet& p) {
+                            if (match(p)) {
+                                ++run.matched;
+                                run.last = p;
+                                run.last.payload = {};
+                            } else {
+                                ++run.unmatched;
+                            }
+                        });
+                        if (!n) {
+                            run.error = n.error();
+                            break;
+                        }
+                    }
+                    run.stats = source.stats();
+                    run.pump = pump.stats();
+                    source.close();
+                },
+                run.error);
+        });
+        while (!ready) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        std::thread sender([&] { send_from_a(stop_sending, send_error, payload_size); });
+        capture.join();
+        stop_sending = true;
+        sender.join();
+        if (run.error.empty() && !send_error.empty()) {
+            run.error = send_error;
+        }
+        return run;
+    }
+
     std::string ns_a_, ns_b_, veth_a_, veth_b_;
     bool created_a_ = false, created_b_ = false;
 };
 
 TEST_F(LiveCapture, SeesFilteredTrafficOnAVethPair) {
-    std::atomic<bool> ready{false}, stop_sending{false};
-    std::string capture_error, send_error;
-    uint64_t matched = 0, unmatched = 0;
-    CaptureStats stats;
-    Timestamp last_ts;
-    int dlt = -1;
-    std::thread capture([&] {
-        in_netns(
-            ns_b_,
-            [&] {
-                LiveOptions options;
-                options.interface = veth_b_;
-                options.bpf = "udp and dst port 9999";
-                options.immediate = true;
-                options.timeout_ms = 50;
-                options.buffer_bytes = 1 << 20;
-                PcapLiveSource source(options);
-                if (Status s = source.open(); !s) {
-                    capture_error = s.message();
-                    ready = true;
-                    return;
-                }
-                dlt = source.datalink();
-                ready = true;
-                PacketPump pump(source);
-                const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-                while (matched < 5 && std::chrono::steady_clock::now() < deadline) {
-                    Result<size_t> n = pump.run_batch(64, [&](const decode::Packet& p) {
-                        if (p.has(decode::kLayerIpv4 | decode::kLayerUdp) && p.dst_port == 9999 &&
-                            p.dst_ip.to_string() == kAddrB && p.payload.size() == 9) {
-                            ++matched;
-                            last_ts = p.ts;
-                        } else {
-                            ++unmatched;
-                        }
-                    });
-                    if (!n) {
-                        capture_error = n.error();
-                        break;
-                    }
-                }
-                stats = source.stats();
-                source.close();
-            },
-            capture_error);
+    LiveOptions options;
+    options.bpf = "udp and dst port 9999";
+    options.immediate = true;
+    options.timeout_ms = 50;
+    options.buffer_bytes = 1 << 20;
+    CaptureRun run = capture_while_sending(options, 9, 5, [](const decode::Packet& p) {
+        return p.has(decode::kLayerIpv4 | decode::kLayerUdp) && p.dst_port == 9999 &&
+               p.dst_ip.to_string() == kAddrB && p.src_ip.to_string() == kAddrA &&
+               p.payload.size() == 9;
     });
-    while (!ready) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    std::thread sender([&] { send_from_a(stop_sending, send_error); });
-    capture.join();
-    stop_sending = true;
-    sender.join();
-
-    ASSERT_TRUE(capture_error.empty()) << capture_error;
-    ASSERT_TRUE(send_error.empty()) << send_error;
-    EXPECT_EQ(dlt, decode::link_type::kEthernet);
-    EXPECT_GE(matched, 5u);
-    EXPECT_EQ(unmatched, 0u) << "the filter let other traffic through";
-    EXPECT_TRUE(stats.kernel_stats);
-    EXPECT_GE(stats.received, matched);
-    EXPECT_EQ(stats.dropped, 0u);
-    EXPECT_EQ(stats.delivered, matched + unmatched);
+    ASSERT_TRUE(run.error.empty()) << run.error;
+    EXPECT_EQ(run.dlt, decode::link_type::kEthernet);
+    EXPECT_GE(run.matched, 5u);
+    EXPECT_EQ(run.unmatched, 0u) << "the filter let other traffic through";
+    EXPECT_TRUE(run.stats.kernel_stats);
+    EXPECT_GE(run.stats.received, run.matched);
+    EXPECT_EQ(run.stats.dropped, 0u);
+    EXPECT_EQ(run.stats.delivered, run.matched + run.unmatched);
+    EXPECT_EQ(run.pump.anomalies.total(), 0u);
+    EXPECT_NE(describe(run.stats, run.pump).find("kernel received"), std::string::npos);
     // Capture stamps are wall-clock nanoseconds (a unit slip would be off by 1000x).
     const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-    EXPECT_LT(std::llabs(now_ns - last_ts.ns), int64_t{3600} * 1'000'000'000);
+    EXPECT_LT(std::llabs(now_ns - run.last.ts.ns), int64_t{3600} * 1'000'000'000);
+}
+
+// The "any" pseudo-interface hands over Linux cooked frames, which decode like Ethernet ones.
+TEST_F(LiveCapture, AnyInterfaceGivesLinuxCookedFrames) {
+    LiveOptions options;
+    options.interface = "any";
+    options.bpf = "udp and dst port 9999";
+    options.immediate = true;
+    options.timeout_ms = 50;
+    CaptureRun run = capture_while_sending(options, 9, 3, [](const decode::Packet& p) {
+        return p.has(decode::kLayerIpv4 | decode::kLayerUdp) && p.dst_port == 9999;
+    });
+    ASSERT_TRUE(run.error.empty()) << run.error;
+    EXPECT_TRUE(run.dlt == decode::link_type::kLinuxSll || run.dlt == decode::link_type::kLinuxSll2)
+        << run.dlt;
+    EXPECT_GE(run.matched, 3u);
+    EXPECT_FALSE(run.last.has(decode::kLayerEthernet));
+    EXPECT_EQ(run.pump.anomalies.total(), 0u) << run.pump.anomalies.summary();
+}
+
+// A short snap length keeps the headers, reports the original length, and is no anomaly.
+TEST_F(LiveCapture, SnapLengthCutsFramesWithoutAnomalies) {
+    LiveOptions options;
+    options.bpf = "udp and dst port 9999";
+    options.snap_length = 64;
+    options.immediate = true;
+    options.timeout_ms = 50;
+    CaptureRun run = capture_while_sending(options, 500, 3, [](const decode::Packet& p) {
+        return p.has(decode::kLayerUdp) && p.dst_port == 9999;
+    });
+    ASSERT_TRUE(run.error.empty()) << run.error;
+    ASSERT_GE(run.matched, 3u);
+    EXPECT_EQ(run.last.captured_len, 64u);
+    EXPECT_EQ(run.last.wire_len, 14u + 20u + 8u + 500u);
+    EXPECT_EQ(run.last.ip_total_len, 20u + 8u + 500u);
+    EXPECT_EQ(run.pump.anomalies.total(), 0u) << run.pump.anomalies.summary();
 }
 
 TEST_F(LiveCapture, StopEndsABlockingCaptureFromAnotherThread) {

@@ -71,6 +71,9 @@ TEST(Anomaly, EveryAnomalyHasADistinctName) {
     c.merge(d);
     EXPECT_EQ(c.get(Anomaly::kTruncatedTcp), 2u);
     EXPECT_EQ(c.total(), 3u);
+    EXPECT_EQ(c.summary(), "truncated_tcp=2 bad_udp_length=1");
+    c.reset();
+    EXPECT_EQ(c.summary(), "none");
 }
 
 TEST(Decode, EthernetIpv4TcpSyn) {

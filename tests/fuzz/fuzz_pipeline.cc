@@ -7,6 +7,9 @@
 #include "decode/decoder.h"
 #include "decode/dns.h"
 #include "decode/packet.h"
+#include "detect/engine.h"
+#include "intel/reputation.h"
+#include "schema/alert_json.h"
 
 namespace sentinel::fuzz {
 namespace {
@@ -34,6 +37,43 @@ void check(bool ok) {
         std::abort();
     }
 }
+
+// Encodes every alert the way the shipper would, so odd bytes in messages (DNS names) reach the
+// JSON codec too.
+class EncodingSink final : public detect::AlertSink {
+  public:
+    void emit(schema::Alert&& alert) override {
+        check(!alert.category.empty() && !alert.message.empty());
+        const std::string json = schema::to_json(alert);
+        check(!json.empty());
+    }
+};
+
+// Every detector, with thresholds low and tables tiny so that a stream of fuzz inputs fires
+// alerts and forces evictions. State persists across inputs, like a long capture.
+detect::Engine& engine() {
+    static intel::NullReputation reputation;
+    static EncodingSink sink;
+    static detect::Engine* engine = [] {
+        config::DetectorConfig config;
+        config.port_scan_threshold = 3;
+        config.syn_flood_threshold = 3;
+        config.icmp_flood_threshold = 3;
+        config.dns_tunnel_query_len = 8;
+        config.exfil_bytes_threshold = 2000;
+        config.bruteforce_threshold = 3;
+        config.alert_cooldown = 0.001;
+        config.max_tracked_hosts = 64;
+        config.arp_table_size = 16;
+        auto* e = new detect::Engine(reputation, sink);
+        check(e->configure(config).is_ok());
+        return e;
+    }();
+    return *engine;
+}
+
+// Packet time moves forward 1 ms per input so windows slide and expire during a run.
+int64_t g_clock_ns = 1'700'000'000'000'000'000;
 
 // Properties every decoded packet must have, whatever the input.
 void check_invariants(const decode::Packet& p, std::span<const uint8_t> frame, uint32_t wire_len) {
@@ -78,10 +118,10 @@ void run_one_input(const uint8_t* data, size_t size) {
     const std::span<const uint8_t> frame(data + 1, size - 1);
     const bool snapped = (data[0] & 0x80) != 0;
     const auto wire_len = static_cast<uint32_t>(frame.size() + (snapped ? 100 : 0));
-    decode::decode_frame(dlt, frame, wire_len, Timestamp{static_cast<int64_t>(size)}, g_packet,
-                         g_anomalies);
+    g_clock_ns += 1'000'000;
+    decode::decode_frame(dlt, frame, wire_len, Timestamp{g_clock_ns}, g_packet, g_anomalies);
     check_invariants(g_packet, frame, wire_len);
-    // Detectors: feed g_packet to the detector pipeline here once it exists.
+    engine().on_packet(g_packet);
 }
 
 }  // namespace sentinel::fuzz

@@ -1,0 +1,33 @@
+// Benchmark-only: runs the server on fixed loopback ports with a config built from arguments.
+// usage: server_bench_runner DATA_DIR CERT KEY API_KEY GUI_PORT AGENT_PORT
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "server/app.h"
+
+int main(int argc, char** argv) {
+    if (argc != 7) {
+        std::fprintf(stderr,
+                     "usage: server_bench_runner DATA_DIR CERT KEY API_KEY GUI_PORT AGENT_PORT\n");
+        return 2;
+    }
+    sentinel::config::Config c;
+    c.data_dir = argv[1];
+    c.server_cert = argv[2];
+    c.server_key = argv[3];
+    c.api_key = argv[4];
+    c.server_host = "127.0.0.1";
+    c.gui_port = static_cast<uint16_t>(std::atoi(argv[5]));
+    c.agent_port = static_cast<uint16_t>(std::atoi(argv[6]));
+    c.redirect_port = 0;
+    c.agent_rate_limit = 1'000'000'000;
+    sentinel::server::ServerApp app(c);
+    if (auto st = app.start(); !st) {
+        std::fprintf(stderr, "%s\n", st.message().c_str());
+        return 1;
+    }
+    sentinel::server::RunOptions o;
+    app.run(o);
+    return 0;
+}

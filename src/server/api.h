@@ -1,0 +1,68 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/config.h"
+#include "server/auth.h"
+#include "server/http_types.h"
+#include "server/live.h"
+#include "server/metrics.h"
+#include "store/store.h"
+
+namespace sentinel::server {
+
+// Limits of the original agent API (seed-behavior.md §3.3), in characters.
+inline constexpr size_t kMaxAgentId = 64;
+inline constexpr size_t kMaxHostname = 253;
+inline constexpr size_t kMaxCategory = 2048;
+inline constexpr size_t kMaxMessage = 4096;
+inline constexpr size_t kMaxSrc = 2048;
+inline constexpr size_t kMaxOs = 128;
+inline constexpr size_t kMaxBatch = 500;
+
+// Every route of both HTTPS ports, independent of the network library. Thread-safe.
+class Api {
+  public:
+    Api(const config::Config& config, store::Store& store, LiveState& live, Auth& auth,
+        Metrics& metrics);
+
+    // Answers `request`; `done` may run on another thread (after a store commit).
+    void handle(HttpRequest request, Responder done);
+
+    // Checks a WebSocket upgrade on the GUI port: a valid session (or token) and an Origin that
+    // matches the Host. The identity, or the refusal to send.
+    struct WsCheck {
+        std::optional<Identity> identity;
+        HttpResponse refusal;
+    };
+    WsCheck check_websocket(const HttpRequest& request);
+
+    // The identity behind a session cookie or Bearer token.
+    std::optional<Identity> authenticate(const HttpRequest& request);
+
+  private:
+    void post_alert(HttpRequest& r, Responder done);
+    void post_alerts(HttpRequest& r, Responder done);
+    void heartbeat(HttpRequest& r, Responder done);
+    HttpResponse login(const HttpRequest& r);
+    HttpResponse logout(const HttpRequest& r);
+    HttpResponse state();
+    HttpResponse list_alerts(const HttpRequest& r);
+    HttpResponse export_alerts(const HttpRequest& r);
+    HttpResponse asset(const HttpRequest& r);
+    bool agent_key_ok(const HttpRequest& r);
+
+    const config::Config& config_;
+    store::Store& store_;
+    LiveState& live_;
+    Auth& auth_;
+    Metrics& metrics_;
+};
+
+// Truncates UTF-8 text to at most `max_chars` code points.
+std::string truncate_chars(std::string s, size_t max_chars);
+// Reads a session id from a Cookie header.
+std::string cookie_value(const std::string& cookie_header, const std::string& name);
+
+}  // namespace sentinel::server

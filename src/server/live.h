@@ -1,0 +1,138 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/time.h"
+#include "schema/alert.h"
+#include "server/metrics.h"
+#include "store/store.h"
+
+namespace sentinel::server {
+
+// The alert object of the dashboard API and WebSocket.
+std::string alert_json(const schema::Alert& alert);
+
+// One dashboard connection's pending updates. The network side drains it at a bounded rate, so
+// a burst of alerts becomes a few messages; a client that cannot keep up loses the oldest
+// pending alerts (counted) instead of slowing anyone else.
+class Subscriber {
+  public:
+    static constexpr size_t kMaxPendingAlerts = 1000;
+
+    virtual ~Subscriber() = default;
+    // Called (from any thread, no lock held) when new updates are pending.
+    virtual void wake() = 0;
+
+    struct Pending {
+        std::vector<std::string> alerts;  // alert JSON objects, oldest first
+        bool stats = false;
+        bool timeline = false;
+        bool agents = false;
+        uint64_t dropped = 0;  // alerts discarded since the last take()
+        bool empty() const { return alerts.empty() && !stats && !timeline && !agents; }
+    };
+    void add(const std::vector<std::string>& alerts, bool stats, bool timeline, bool agents);
+    Pending take();
+
+  private:
+    std::mutex mu_;
+    Pending pending_;
+};
+
+struct LiveOptions {
+    uint32_t max_agents = 500;
+    uint32_t rate_limit = 50;
+    double rate_window_s = 5;
+    double offline_after_s = 90;
+    size_t max_counter_keys = 10'000;
+};
+
+// What a request says about its agent.
+struct AgentContact {
+    std::string agent_id;
+    std::string hostname;
+    std::string os;
+    std::string ip;  // the TCP peer, observed by the server
+};
+
+// In-memory view of the server: agent registry, rate buckets, counters and the per-minute
+// timeline, rebuilt from the store at start and updated as commits complete. Thread-safe.
+class LiveState {
+  public:
+    LiveState(LiveOptions options, Metrics& metrics);
+
+    void load(const store::Summary& summary, std::vector<store::AgentRecord> agents);
+
+    enum class Admit { kOk, kAgentLimit, kRateLimited };
+    // Registers the agent when new (refused at max_agents) and charges `n` alerts to its rate
+    // bucket. On kOk, *record is the agent record to store with the alerts. On kRateLimited,
+    // *retry_after_s says when the window resets.
+    Admit admit_alerts(const AgentContact& who, size_t n, Timestamp now, store::AgentRecord* record,
+                       double* retry_after_s);
+    // Heartbeat fields beyond the contact.
+    struct Heartbeat {
+        std::string version;
+        uint64_t uptime_s = 0, packets = 0, bytes = 0, capture_drops = 0, spool_depth = 0,
+                 spool_dropped = 0;
+        std::string extra_json = "{}";
+    };
+    // The record to store, or nullopt when the agent is new and the registry is full.
+    std::optional<store::AgentRecord> heartbeat(const AgentContact& who, const Heartbeat& hb,
+                                                Timestamp now);
+
+    // After a commit: counts the new alerts and notifies subscribers.
+    void alerts_committed(const std::string& agent_id, const std::vector<schema::Alert>& fresh);
+    // After a heartbeat commit.
+    void agents_changed();
+
+    std::string stats_json(Timestamp now);
+    std::string timeline_json(Timestamp now);
+    std::string agents_json(Timestamp now);
+    size_t agents_online(Timestamp now);
+    size_t agent_count();
+
+    // Periodic work: announces agents that went offline, prunes idle rate buckets and agents
+    // not seen for a day. Returns ids of pruned agents.
+    std::vector<std::string> tick(Timestamp now);
+
+    void subscribe(const std::shared_ptr<Subscriber>& s);
+    void unsubscribe(const Subscriber* s);
+    size_t subscriber_count();
+
+  private:
+    struct Bucket {
+        uint64_t count = 0;
+        Timestamp window_start;
+    };
+    using Levels = std::array<uint64_t, 5>;
+
+    void count_key(std::unordered_map<std::string, uint64_t>& map, std::vector<std::string>& order,
+                   const std::string& key, uint64_t n);
+    void notify(const std::vector<std::string>& alerts, bool stats, bool timeline, bool agents);
+    bool online(const store::AgentRecord& a, Timestamp now) const;
+
+    LiveOptions options_;
+    Metrics& metrics_;
+    std::mutex mu_;
+    std::map<std::string, store::AgentRecord> agents_;
+    std::map<std::string, bool> last_online_;
+    std::unordered_map<std::string, Bucket> buckets_;
+    uint64_t total_ = 0;
+    Levels by_level_{};
+    std::unordered_map<std::string, uint64_t> categories_, sources_;
+    std::vector<std::string> category_order_, source_order_;  // first-seen order breaks ties
+    std::map<int64_t, Levels> minutes_;                       // arrival minute → per level
+
+    std::mutex subs_mu_;
+    std::vector<std::weak_ptr<Subscriber>> subs_;
+};
+
+}  // namespace sentinel::server

@@ -1,0 +1,763 @@
+// SQLite backend: one write connection owned by a group-commit writer thread, one read
+// connection, WAL mode with synchronous=FULL so an acknowledged alert survives a crash.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/log.h"
+#include "store/store.h"
+
+namespace sentinel::store {
+
+WriteResult Store::write_sync(WriteBatch batch) {
+    std::promise<WriteResult> p;
+    auto f = p.get_future();
+    write(std::move(batch), [&p](WriteResult r) { p.set_value(std::move(r)); });
+    return f.get();
+}
+
+namespace {
+
+constexpr const char* kOtherKey = "(other)";
+constexpr int64_t kMinuteKeep = 120;  // minutes of per-minute counters kept
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS alerts(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  ts INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  level INTEGER NOT NULL,
+  category TEXT NOT NULL,
+  message TEXT NOT NULL,
+  src TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  hostname TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts);
+CREATE INDEX IF NOT EXISTS alerts_level ON alerts(level, seq);
+CREATE INDEX IF NOT EXISTS alerts_category ON alerts(category, seq);
+CREATE INDEX IF NOT EXISTS alerts_src ON alerts(src, seq);
+CREATE INDEX IF NOT EXISTS alerts_agent ON alerts(agent_id, seq);
+CREATE TABLE IF NOT EXISTS agents(
+  agent_id TEXT PRIMARY KEY,
+  hostname TEXT NOT NULL, ip TEXT NOT NULL, os TEXT NOT NULL, version TEXT NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, alert_count INTEGER NOT NULL,
+  packets INTEGER NOT NULL, bytes INTEGER NOT NULL, capture_drops INTEGER NOT NULL,
+  spool_depth INTEGER NOT NULL, spool_dropped INTEGER NOT NULL, uptime_s INTEGER NOT NULL,
+  extra TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stat_level(level INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS stat_key(kind INTEGER NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY(kind, key));
+CREATE TABLE IF NOT EXISTS stat_minute(minute INTEGER NOT NULL, level INTEGER NOT NULL,
+  n INTEGER NOT NULL, PRIMARY KEY(minute, level));
+CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, role TEXT NOT NULL, salt TEXT NOT NULL,
+  hash TEXT NOT NULL, iterations INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS api_tokens(hash TEXT PRIMARY KEY, name TEXT NOT NULL,
+  created INTEGER NOT NULL);
+)sql";
+
+int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// A prepared statement; reset after every use.
+class Stmt {
+  public:
+    Stmt() = default;
+    Stmt(sqlite3* db, const std::string& sql) {
+        if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) !=
+            SQLITE_OK) {
+            error_ = sqlite3_errmsg(db);
+            s_ = nullptr;
+        }
+    }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+    Stmt(Stmt&& o) noexcept : s_(std::exchange(o.s_, nullptr)), error_(std::move(o.error_)) {}
+    Stmt& operator=(Stmt&& o) noexcept {
+        std::swap(s_, o.s_);
+        std::swap(error_, o.error_);
+        return *this;
+    }
+    ~Stmt() { sqlite3_finalize(s_); }
+
+    bool ok() const { return s_ != nullptr; }
+    const std::string& error() const { return error_; }
+    sqlite3_stmt* get() { return s_; }
+
+    Stmt& bind(int i, int64_t v) {
+        sqlite3_bind_int64(s_, i, v);
+        return *this;
+    }
+    Stmt& bind(int i, const std::string& v) {
+        sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    int step() { return sqlite3_step(s_); }
+    void reset() {
+        sqlite3_reset(s_);
+        sqlite3_clear_bindings(s_);
+    }
+    int64_t i64(int col) { return sqlite3_column_int64(s_, col); }
+    std::string text(int col) {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+        return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, col))) : "";
+    }
+
+  private:
+    sqlite3_stmt* s_ = nullptr;
+    std::string error_;
+};
+
+Status exec(sqlite3* db, const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        return Status::error(msg);
+    }
+    return Status::ok();
+}
+
+Result<sqlite3*> open_db(const std::string& path) {
+    sqlite3* db = nullptr;
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        return Error{"cannot open database " + path + ": " + msg};
+    }
+    sqlite3_busy_timeout(db, 10'000);
+    return db;
+}
+
+schema::Alert read_alert(Stmt& s, int first) {
+    schema::Alert a;
+    a.id = s.text(first);
+    a.ts = Timestamp{s.i64(first + 1)};
+    a.received_at = Timestamp{s.i64(first + 2)};
+    a.level = static_cast<schema::Severity>(std::clamp<int64_t>(s.i64(first + 3), 0, 4));
+    a.category = s.text(first + 4);
+    a.message = s.text(first + 5);
+    a.src = s.text(first + 6);
+    a.agent_id = s.text(first + 7);
+    a.hostname = s.text(first + 8);
+    return a;
+}
+
+class SqliteStore final : public Store {
+  public:
+    SqliteStore(sqlite3* wdb, sqlite3* rdb, StoreOptions options)
+        : wdb_(wdb), rdb_(rdb), options_(options) {}
+
+    ~SqliteStore() override {
+        close();
+        read_stmts_.clear();
+        insert_alert_ = Stmt();
+        upsert_agent_ = Stmt();
+        bump_level_ = Stmt();
+        bump_key_ = Stmt();
+        bump_minute_ = Stmt();
+        sqlite3_close(wdb_);
+        sqlite3_close(rdb_);
+    }
+
+    Status init() {
+        for (const char* pragma :
+             {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=OFF",
+              "PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY"}) {
+            if (auto st = exec(wdb_, pragma); !st) {
+                return st;
+            }
+        }
+        (void)exec(rdb_, "PRAGMA cache_size=-16384");
+        if (auto st = exec(wdb_, kSchema); !st) {
+            return Status::error("cannot create the database schema: " + st.message());
+        }
+        insert_alert_ = Stmt(wdb_,
+                             "INSERT OR IGNORE INTO alerts(id,ts,received_at,level,category,"
+                             "message,src,agent_id,hostname) VALUES(?,?,?,?,?,?,?,?,?)");
+        upsert_agent_ = Stmt(
+            wdb_,
+            "INSERT INTO agents(agent_id,hostname,ip,os,version,first_seen,last_seen,alert_count,"
+            "packets,bytes,capture_drops,spool_depth,spool_dropped,uptime_s,extra) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(agent_id) DO UPDATE SET "
+            "hostname=excluded.hostname, ip=excluded.ip, os=excluded.os, "
+            "version=excluded.version, last_seen=excluded.last_seen, "
+            "alert_count=agents.alert_count+excluded.alert_count, packets=excluded.packets, "
+            "bytes=excluded.bytes, capture_drops=excluded.capture_drops, "
+            "spool_depth=excluded.spool_depth, spool_dropped=excluded.spool_dropped, "
+            "uptime_s=excluded.uptime_s, extra=excluded.extra");
+        bump_level_ = Stmt(wdb_,
+                           "INSERT INTO stat_level(level,n) VALUES(?,?) ON CONFLICT(level) DO "
+                           "UPDATE SET n=n+excluded.n");
+        bump_key_ = Stmt(wdb_,
+                         "INSERT INTO stat_key(kind,key,n) VALUES(?,?,?) ON CONFLICT(kind,key) "
+                         "DO UPDATE SET n=n+excluded.n");
+        bump_minute_ = Stmt(wdb_,
+                            "INSERT INTO stat_minute(minute,level,n) VALUES(?,?,?) ON "
+                            "CONFLICT(minute,level) DO UPDATE SET n=n+excluded.n");
+        for (Stmt* s : {&insert_alert_, &upsert_agent_, &bump_level_, &bump_key_, &bump_minute_}) {
+            if (!s->ok()) {
+                return Status::error("cannot prepare a statement: " + s->error());
+            }
+        }
+        {
+            Stmt keys(wdb_, "SELECT kind,key FROM stat_key");
+            while (keys.step() == SQLITE_ROW) {
+                const auto kind = keys.i64(0);
+                if (kind == 0 || kind == 1) {
+                    known_keys_[kind].insert(keys.text(1));
+                }
+            }
+        }
+        if (auto r = apply_retention(Timestamp{now_ns()}); !r) {
+            return r.status();
+        }
+        writer_ = std::thread([this] { writer_loop(); });
+        completer_ = std::thread([this] { completion_loop(); });
+        return Status::ok();
+    }
+
+    void write(WriteBatch batch, WriteCallback done) override {
+        {
+            std::lock_guard lock(queue_mu_);
+            if (!closing_) {
+                queue_.push_back({std::move(batch), std::move(done)});
+                queue_cv_.notify_one();
+                return;
+            }
+        }
+        done(WriteResult{Status::error("the store is closed"), {}});
+    }
+
+    Result<AlertPage> query_alerts(const AlertQuery& q) override {
+        std::string sql =
+            "SELECT seq,id,ts,received_at,level,category,message,src,agent_id,hostname FROM "
+            "alerts WHERE 1";
+        std::vector<std::pair<bool, std::pair<int64_t, std::string>>> binds;  // is_text, value
+        auto add_int = [&](const char* clause, int64_t v) {
+            sql += clause;
+            binds.push_back({false, {v, {}}});
+        };
+        auto add_text = [&](const char* clause, std::string v) {
+            sql += clause;
+            binds.push_back({true, {0, std::move(v)}});
+        };
+        if (q.before)
+            add_int(" AND seq<?", *q.before);
+        if (q.level)
+            add_int(" AND level=?", static_cast<int64_t>(*q.level));
+        if (!q.category.empty())
+            add_text(" AND category=?", q.category);
+        if (!q.agent_id.empty())
+            add_text(" AND agent_id=?", q.agent_id);
+        if (!q.src.empty())
+            add_text(" AND src=?", q.src);
+        if (q.since)
+            add_int(" AND ts>=?", q.since->ns);
+        if (q.until)
+            add_int(" AND ts<=?", q.until->ns);
+        if (!q.text.empty()) {
+            std::string pattern = "%";
+            for (char c : q.text) {
+                if (c == '%' || c == '_' || c == '\\') {
+                    pattern += '\\';
+                }
+                pattern += c;
+            }
+            pattern += '%';
+            sql +=
+                " AND (category LIKE ?1x ESCAPE '\\' OR message LIKE ?1x ESCAPE '\\' OR src LIKE "
+                "?1x ESCAPE '\\' OR hostname LIKE ?1x ESCAPE '\\')";
+            binds.push_back({true, {0, std::move(pattern)}});
+        }
+        const size_t limit = std::clamp<size_t>(q.limit, 1, 10'000);
+        sql += " ORDER BY seq DESC LIMIT " + std::to_string(limit + 1);
+
+        // The text clause refers to one parameter four times: give it a fixed number.
+        const std::string param = "?" + std::to_string(binds.size());
+        for (size_t pos; (pos = sql.find("?1x")) != std::string::npos;) {
+            sql.replace(pos, 3, param);
+        }
+
+        std::lock_guard lock(read_mu_);
+        Stmt& s = read_stmt(sql);
+        if (!s.ok()) {
+            return Error{"query failed: " + s.error()};
+        }
+        for (size_t i = 0; i < binds.size(); ++i) {
+            const int idx = static_cast<int>(i + 1);
+            if (binds[i].first) {
+                s.bind(idx, binds[i].second.second);
+            } else {
+                s.bind(idx, binds[i].second.first);
+            }
+        }
+        AlertPage page;
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) {
+            if (page.alerts.size() == limit) {
+                page.next = page.alerts.back().seq;
+                break;
+            }
+            page.alerts.push_back({s.i64(0), read_alert(s, 1)});
+        }
+        const bool failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
+        s.reset();
+        if (failed) {
+            return Error{std::string("query failed: ") + sqlite3_errmsg(rdb_)};
+        }
+        return page;
+    }
+
+    Result<uint64_t> count_alerts() override {
+        std::lock_guard lock(read_mu_);
+        Stmt& s = read_stmt("SELECT count(*) FROM alerts");
+        uint64_t n = 0;
+        if (s.step() == SQLITE_ROW) {
+            n = static_cast<uint64_t>(s.i64(0));
+        }
+        s.reset();
+        return n;
+    }
+
+    Result<Summary> load_summary() override {
+        std::lock_guard lock(read_mu_);
+        Summary sum;
+        {
+            Stmt s(rdb_, "SELECT level,n FROM stat_level");
+            while (s.step() == SQLITE_ROW) {
+                const auto lvl = s.i64(0);
+                if (lvl >= 0 && lvl < 5) {
+                    sum.by_level[static_cast<size_t>(lvl)] = static_cast<uint64_t>(s.i64(1));
+                    sum.total += static_cast<uint64_t>(s.i64(1));
+                }
+            }
+        }
+        {
+            Stmt s(rdb_, "SELECT kind,key,n FROM stat_key");
+            while (s.step() == SQLITE_ROW) {
+                auto& target = s.i64(0) == 0 ? sum.categories : sum.sources;
+                target.emplace_back(s.text(1), static_cast<uint64_t>(s.i64(2)));
+            }
+        }
+        {
+            Stmt s(rdb_, "SELECT minute,level,n FROM stat_minute ORDER BY minute");
+            while (s.step() == SQLITE_ROW) {
+                const int64_t minute = s.i64(0);
+                if (sum.minutes.empty() || sum.minutes.back().first != minute) {
+                    sum.minutes.push_back({minute, {}});
+                }
+                const auto lvl = s.i64(1);
+                if (lvl >= 0 && lvl < 5) {
+                    sum.minutes.back().second[static_cast<size_t>(lvl)] =
+                        static_cast<uint64_t>(s.i64(2));
+                }
+            }
+        }
+        return sum;
+    }
+
+    Result<std::vector<AgentRecord>> load_agents() override {
+        std::lock_guard lock(read_mu_);
+        Stmt s(rdb_,
+               "SELECT agent_id,hostname,ip,os,version,first_seen,last_seen,alert_count,packets,"
+               "bytes,capture_drops,spool_depth,spool_dropped,uptime_s,extra FROM agents");
+        std::vector<AgentRecord> out;
+        while (s.step() == SQLITE_ROW) {
+            AgentRecord a;
+            a.agent_id = s.text(0);
+            a.hostname = s.text(1);
+            a.ip = s.text(2);
+            a.os = s.text(3);
+            a.version = s.text(4);
+            a.first_seen = Timestamp{s.i64(5)};
+            a.last_seen = Timestamp{s.i64(6)};
+            a.alert_count = static_cast<uint64_t>(s.i64(7));
+            a.packets = static_cast<uint64_t>(s.i64(8));
+            a.bytes = static_cast<uint64_t>(s.i64(9));
+            a.capture_drops = static_cast<uint64_t>(s.i64(10));
+            a.spool_depth = static_cast<uint64_t>(s.i64(11));
+            a.spool_dropped = static_cast<uint64_t>(s.i64(12));
+            a.uptime_s = static_cast<uint64_t>(s.i64(13));
+            a.extra_json = s.text(14);
+            out.push_back(std::move(a));
+        }
+        return out;
+    }
+
+    Result<uint64_t> prune_agents(Timestamp cutoff) override {
+        std::lock_guard lock(write_mu_);
+        Stmt s(wdb_, "DELETE FROM agents WHERE last_seen<?");
+        s.bind(1, cutoff.ns);
+        if (s.step() != SQLITE_DONE) {
+            return Error{std::string("cannot prune agents: ") + sqlite3_errmsg(wdb_)};
+        }
+        return static_cast<uint64_t>(sqlite3_changes(wdb_));
+    }
+
+    Result<uint64_t> apply_retention(Timestamp now) override {
+        std::lock_guard lock(write_mu_);
+        uint64_t removed = 0;
+        if (options_.retention_days > 0) {
+            // Arrival order is storage order, so the cut-off is found by bisecting seq instead
+            // of keeping an index on received_at (one fewer b-tree per insert).
+            const int64_t cutoff =
+                now.ns - static_cast<int64_t>(options_.retention_days) * 86'400 * 1'000'000'000;
+            Stmt bounds(wdb_, "SELECT min(seq), max(seq) FROM alerts");
+            Stmt at(wdb_, "SELECT received_at FROM alerts WHERE seq>=? ORDER BY seq LIMIT 1");
+            if (bounds.step() == SQLITE_ROW &&
+                sqlite3_column_type(bounds.get(), 0) != SQLITE_NULL) {
+                int64_t lo = bounds.i64(0), hi = bounds.i64(1) + 1;  // first seq to keep in [lo,hi]
+                while (lo < hi) {
+                    const int64_t mid = lo + (hi - lo) / 2;
+                    at.bind(1, mid);
+                    const bool old = at.step() == SQLITE_ROW && at.i64(0) < cutoff;
+                    at.reset();
+                    if (old) {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                Stmt del(wdb_, "DELETE FROM alerts WHERE seq<?");
+                del.bind(1, lo);
+                if (del.step() != SQLITE_DONE) {
+                    return Error{std::string("retention failed: ") + sqlite3_errmsg(wdb_)};
+                }
+                removed += static_cast<uint64_t>(sqlite3_changes(wdb_));
+            }
+        }
+        if (options_.retention_max_alerts > 0) {
+            Stmt s(wdb_,
+                   "DELETE FROM alerts WHERE seq<=(SELECT seq FROM alerts ORDER BY seq DESC "
+                   "LIMIT 1 OFFSET ?)");
+            s.bind(1, static_cast<int64_t>(options_.retention_max_alerts));
+            if (s.step() != SQLITE_DONE) {
+                return Error{std::string("retention failed: ") + sqlite3_errmsg(wdb_)};
+            }
+            removed += static_cast<uint64_t>(sqlite3_changes(wdb_));
+        }
+        Stmt m(wdb_, "DELETE FROM stat_minute WHERE minute<?");
+        m.bind(1, now.ns / 60'000'000'000 - kMinuteKeep);
+        m.step();
+        return removed;
+    }
+
+    Result<uint64_t> count_users() override {
+        std::lock_guard lock(read_mu_);
+        Stmt s(rdb_, "SELECT count(*) FROM users");
+        return s.step() == SQLITE_ROW ? static_cast<uint64_t>(s.i64(0)) : 0;
+    }
+
+    Status put_user(const UserRecord& u) override {
+        std::lock_guard lock(write_mu_);
+        Stmt s(wdb_,
+               "INSERT INTO users(name,role,salt,hash,iterations) VALUES(?,?,?,?,?) ON "
+               "CONFLICT(name) DO UPDATE SET role=excluded.role, salt=excluded.salt, "
+               "hash=excluded.hash, iterations=excluded.iterations");
+        s.bind(1, u.name).bind(2, u.role).bind(3, u.salt_hex).bind(4, u.hash_hex);
+        s.bind(5, static_cast<int64_t>(u.iterations));
+        if (s.step() != SQLITE_DONE) {
+            return Status::error(std::string("cannot store the user: ") + sqlite3_errmsg(wdb_));
+        }
+        return Status::ok();
+    }
+
+    Result<std::optional<UserRecord>> find_user(const std::string& name) override {
+        std::lock_guard lock(read_mu_);
+        Stmt s(rdb_, "SELECT name,role,salt,hash,iterations FROM users WHERE name=?");
+        s.bind(1, name);
+        if (s.step() != SQLITE_ROW) {
+            return std::optional<UserRecord>{};
+        }
+        UserRecord u{s.text(0), s.text(1), s.text(2), s.text(3), static_cast<uint32_t>(s.i64(4))};
+        return std::optional<UserRecord>{std::move(u)};
+    }
+
+    Status put_token(const std::string& name, const std::string& hash_hex) override {
+        std::lock_guard lock(write_mu_);
+        Stmt s(wdb_, "INSERT OR REPLACE INTO api_tokens(hash,name,created) VALUES(?,?,?)");
+        s.bind(1, hash_hex).bind(2, name).bind(3, now_ns());
+        if (s.step() != SQLITE_DONE) {
+            return Status::error(std::string("cannot store the token: ") + sqlite3_errmsg(wdb_));
+        }
+        return Status::ok();
+    }
+
+    Result<std::optional<std::string>> find_token(const std::string& hash_hex) override {
+        std::lock_guard lock(read_mu_);
+        Stmt s(rdb_, "SELECT name FROM api_tokens WHERE hash=?");
+        s.bind(1, hash_hex);
+        if (s.step() != SQLITE_ROW) {
+            return std::optional<std::string>{};
+        }
+        return std::optional<std::string>{s.text(0)};
+    }
+
+    void close() override {
+        {
+            std::lock_guard lock(queue_mu_);
+            if (closing_) {
+                return;
+            }
+            closing_ = true;
+            queue_cv_.notify_all();
+        }
+        if (writer_.joinable()) {
+            writer_.join();
+        }
+        {
+            std::lock_guard lock(done_mu_);
+            writer_done_ = true;
+            done_cv_.notify_all();
+        }
+        if (completer_.joinable()) {
+            completer_.join();
+        }
+    }
+
+  private:
+    struct Pending {
+        WriteBatch batch;
+        WriteCallback done;
+    };
+
+    Stmt& read_stmt(const std::string& sql) {
+        auto it = read_stmts_.find(sql);
+        if (it == read_stmts_.end()) {
+            if (read_stmts_.size() > 256) {
+                read_stmts_.clear();
+            }
+            it = read_stmts_.emplace(sql, Stmt(rdb_, sql)).first;
+        }
+        return it->second;
+    }
+
+    void writer_loop() {
+        for (;;) {
+            std::vector<Pending> group;
+            {
+                std::unique_lock lock(queue_mu_);
+                queue_cv_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+                if (queue_.empty()) {
+                    return;  // closing and drained
+                }
+                size_t alerts = 0;
+                while (!queue_.empty() && (group.empty() || alerts < options_.max_group)) {
+                    alerts += queue_.front().batch.alerts.size() + 1;
+                    group.push_back(std::move(queue_.front()));
+                    queue_.pop_front();
+                }
+            }
+            std::vector<WriteResult> results(group.size());
+            Status st;
+            {
+                std::lock_guard lock(write_mu_);
+                st = commit_group(group, results);
+            }
+            for (size_t i = 0; i < group.size(); ++i) {
+                if (!st) {
+                    results[i] = WriteResult{st, {}};
+                }
+            }
+            // Callbacks run on their own thread so the writer can start the next group at once.
+            std::lock_guard lock(done_mu_);
+            done_queue_.push_back({std::move(group), std::move(results)});
+            done_cv_.notify_one();
+        }
+    }
+
+    void completion_loop() {
+        for (;;) {
+            std::pair<std::vector<Pending>, std::vector<WriteResult>> item;
+            {
+                std::unique_lock lock(done_mu_);
+                done_cv_.wait(lock, [&] { return writer_done_ || !done_queue_.empty(); });
+                if (done_queue_.empty()) {
+                    return;
+                }
+                item = std::move(done_queue_.front());
+                done_queue_.pop_front();
+            }
+            for (size_t i = 0; i < item.first.size(); ++i) {
+                item.first[i].done(std::move(item.second[i]));
+            }
+        }
+    }
+
+    Status commit_group(std::vector<Pending>& group, std::vector<WriteResult>& results) {
+        if (auto st = exec(wdb_, "BEGIN IMMEDIATE"); !st) {
+            return st;
+        }
+        std::array<int64_t, 5> levels{};
+        std::unordered_map<std::string, int64_t> keys[2];
+        std::unordered_map<int64_t, std::array<int64_t, 5>> minutes;
+        std::unordered_map<std::string, std::pair<const AgentRecord*, int64_t>> agents;
+        auto fail = [&](const char* what) {
+            Status st = Status::error(std::string(what) + ": " + sqlite3_errmsg(wdb_));
+            insert_alert_.reset();
+            upsert_agent_.reset();
+            (void)exec(wdb_, "ROLLBACK");
+            return st;
+        };
+        for (size_t g = 0; g < group.size(); ++g) {
+            auto& batch = group[g].batch;
+            auto& inserted = results[g].inserted;
+            inserted.reserve(batch.alerts.size());
+            int64_t new_count = 0;
+            for (const auto& a : batch.alerts) {
+                const int64_t received = a.received_at ? a.received_at->ns : now_ns();
+                insert_alert_.bind(1, a.id).bind(2, a.ts.ns).bind(3, received);
+                insert_alert_.bind(4, static_cast<int64_t>(a.level)).bind(5, a.category);
+                insert_alert_.bind(6, a.message).bind(7, a.src).bind(8, a.agent_id);
+                insert_alert_.bind(9, a.hostname);
+                if (insert_alert_.step() != SQLITE_DONE) {
+                    return fail("cannot store an alert");
+                }
+                insert_alert_.reset();
+                const bool is_new = sqlite3_changes(wdb_) == 1;
+                inserted.push_back(is_new);
+                if (!is_new) {
+                    continue;
+                }
+                ++new_count;
+                const auto lvl = static_cast<size_t>(a.level);
+                ++levels[lvl];
+                ++keys[0][bounded_key(0, a.category)];
+                if (!a.src.empty()) {
+                    ++keys[1][bounded_key(1, a.src)];
+                }
+                ++minutes[received / 60'000'000'000][lvl];
+            }
+            if (batch.agent) {
+                // One upsert per agent per group: the latest record, all new alerts counted.
+                auto& slot = agents[batch.agent->agent_id];
+                slot.first = &*batch.agent;
+                slot.second += new_count;
+            }
+        }
+        for (const auto& [id, slot] : agents) {
+            const auto& r = *slot.first;
+            upsert_agent_.bind(1, r.agent_id).bind(2, r.hostname).bind(3, r.ip);
+            upsert_agent_.bind(4, r.os).bind(5, r.version).bind(6, r.first_seen.ns);
+            upsert_agent_.bind(7, r.last_seen.ns).bind(8, slot.second);
+            upsert_agent_.bind(9, static_cast<int64_t>(r.packets));
+            upsert_agent_.bind(10, static_cast<int64_t>(r.bytes));
+            upsert_agent_.bind(11, static_cast<int64_t>(r.capture_drops));
+            upsert_agent_.bind(12, static_cast<int64_t>(r.spool_depth));
+            upsert_agent_.bind(13, static_cast<int64_t>(r.spool_dropped));
+            upsert_agent_.bind(14, static_cast<int64_t>(r.uptime_s));
+            upsert_agent_.bind(15, r.extra_json);
+            if (upsert_agent_.step() != SQLITE_DONE) {
+                return fail("cannot store the agent");
+            }
+            upsert_agent_.reset();
+        }
+        for (size_t l = 0; l < levels.size(); ++l) {
+            if (levels[l] > 0) {
+                bump_level_.bind(1, static_cast<int64_t>(l)).bind(2, levels[l]);
+                const int rc = bump_level_.step();
+                bump_level_.reset();
+                if (rc != SQLITE_DONE)
+                    return fail("cannot update counters");
+            }
+        }
+        for (int kind = 0; kind < 2; ++kind) {
+            for (const auto& [key, n] : keys[kind]) {
+                bump_key_.bind(1, kind).bind(2, key).bind(3, n);
+                const int rc = bump_key_.step();
+                bump_key_.reset();
+                if (rc != SQLITE_DONE)
+                    return fail("cannot update counters");
+            }
+        }
+        for (const auto& [minute, per_level] : minutes) {
+            for (size_t l = 0; l < per_level.size(); ++l) {
+                if (per_level[l] > 0) {
+                    bump_minute_.bind(1, minute).bind(2, static_cast<int64_t>(l));
+                    bump_minute_.bind(3, per_level[l]);
+                    const int rc = bump_minute_.step();
+                    bump_minute_.reset();
+                    if (rc != SQLITE_DONE)
+                        return fail("cannot update counters");
+                }
+            }
+        }
+        if (auto st = exec(wdb_, "COMMIT"); !st) {
+            (void)exec(wdb_, "ROLLBACK");
+            return st;
+        }
+        return Status::ok();
+    }
+
+    // Counters keyed by client strings are capped; new keys past the cap share one bucket.
+    const std::string& bounded_key(int kind, const std::string& key) {
+        auto& known = known_keys_[kind];
+        auto it = known.find(key);
+        if (it != known.end()) {
+            return *it;
+        }
+        if (known.size() >= options_.max_counter_keys) {
+            return *known.insert(kOtherKey).first;
+        }
+        return *known.insert(key).first;
+    }
+
+    sqlite3* wdb_;
+    sqlite3* rdb_;
+    StoreOptions options_;
+
+    std::mutex write_mu_;  // the write connection
+    Stmt insert_alert_, upsert_agent_, bump_level_, bump_key_, bump_minute_;
+    std::unordered_set<std::string> known_keys_[2];
+
+    std::mutex read_mu_;  // the read connection
+    std::unordered_map<std::string, Stmt> read_stmts_;
+
+    std::mutex queue_mu_;
+    std::condition_variable queue_cv_;
+    std::deque<Pending> queue_;
+    bool closing_ = false;
+    std::thread writer_;
+
+    std::mutex done_mu_;
+    std::condition_variable done_cv_;
+    std::deque<std::pair<std::vector<Pending>, std::vector<WriteResult>>> done_queue_;
+    bool writer_done_ = false;
+    std::thread completer_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite(const std::string& path, const StoreOptions& options) {
+    auto w = open_db(path);
+    if (!w) {
+        return w.status();
+    }
+    auto r = open_db(path);
+    if (!r) {
+        sqlite3_close(*w);
+        return r.status();
+    }
+    auto store = std::make_unique<SqliteStore>(*w, *r, options);
+    if (auto st = store->init(); !st) {
+        return Error{"database " + path + ": " + st.message()};
+    }
+    return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace sentinel::store

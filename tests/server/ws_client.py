@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Minimal WebSocket test client (standard library only).
+
+usage: ws_client.py GUI_PORT AGENT_PORT CA_FILE COOKIE ORIGIN API_KEY
+Prints the HTTP status of the upgrade. On 101: waits for "hello", posts one alert to the agent
+port, and exits 0 once an "alerts" message with that alert's id arrives.
+"""
+import base64
+import json
+import os
+import socket
+import ssl
+import struct
+import sys
+import urllib.request
+
+
+def read_frame(sock):
+    """One whole message (continuation frames joined): (opcode, payload)."""
+    opcode, payload = None, b""
+    while True:
+        head = recv_exact(sock, 2)
+        length = head[1] & 0x7F
+        if length == 126:
+            length = struct.unpack(">H", recv_exact(sock, 2))[0]
+        elif length == 127:
+            length = struct.unpack(">Q", recv_exact(sock, 8))[0]
+        data = recv_exact(sock, length)
+        op = head[0] & 0x0F
+        if op >= 8:  # control frames may interleave
+            if head[0] & 0x80 and opcode is None:
+                return op, data
+            continue
+        if opcode is None:
+            opcode = op
+        payload += data
+        if head[0] & 0x80:
+            return opcode, payload
+
+
+def recv_exact(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def main():
+    gui_port, agent_port, ca, cookie, origin, api_key = sys.argv[1:7]
+    ctx = ssl.create_default_context(cafile=ca)
+    raw = socket.create_connection(("127.0.0.1", int(gui_port)), timeout=30)
+    sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = [
+        "GET /ws HTTP/1.1",
+        f"Host: 127.0.0.1:{gui_port}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {key}",
+        "Sec-WebSocket-Version: 13",
+    ]
+    if cookie:
+        lines.append(f"Cookie: ns_session={cookie}")
+    if origin:
+        lines.append(f"Origin: {origin}")
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    response = b""
+    while b"\r\n\r\n" not in response:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        response += chunk
+    status = response.split(b"\r\n", 1)[0].split(b" ")[1].decode()
+    print(status, flush=True)
+    if status != "101":
+        return 0
+    opcode, payload = read_frame(sock)
+    hello = json.loads(payload)
+    assert hello["type"] == "hello", hello
+    alert = {"id": "ws-alert-1", "level": "HIGH", "category": "PORT SCAN",
+             "message": "pushed", "src": "10.9.9.9", "agent_id": "ws", "hostname": "ws-host"}
+    req = urllib.request.Request(
+        f"https://127.0.0.1:{agent_port}/api/alert", data=json.dumps(alert).encode(),
+        headers={"X-API-Key": api_key, "Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+        assert r.status == 201
+    while True:
+        opcode, payload = read_frame(sock)
+        if opcode != 1:
+            continue
+        msg = json.loads(payload)
+        if msg["type"] == "alerts" and any(a["id"] == "ws-alert-1" for a in msg["alerts"]):
+            print("pushed", flush=True)
+            return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

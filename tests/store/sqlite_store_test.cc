@@ -1,0 +1,258 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "store/store.h"
+
+namespace sentinel::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/store_test.XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+        path_ = (dir_ / "sentinel.db").string();
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::unique_ptr<Store> open(StoreOptions options = {}) {
+        auto s = open_sqlite(path_, options);
+        EXPECT_TRUE(s.is_ok()) << (s ? "" : s.error());
+        return std::move(s).value();
+    }
+
+    static schema::Alert alert(std::string id, schema::Severity level = schema::Severity::kHigh,
+                               std::string src = "10.0.0.1", int64_t ts_s = 1'700'000'000) {
+        schema::Alert a;
+        a.id = std::move(id);
+        a.ts = Timestamp::from_seconds(static_cast<double>(ts_s));
+        a.received_at = Timestamp::from_seconds(static_cast<double>(ts_s + 1));
+        a.level = level;
+        a.category = "PORT SCAN";
+        a.message = "Port scan from " + src;
+        a.src = std::move(src);
+        a.agent_id = "agent-1";
+        a.hostname = "host-1";
+        return a;
+    }
+
+    fs::path dir_;
+    std::string path_;
+};
+
+TEST_F(StoreTest, InsertReportsDuplicatesAndSurvivesReopen) {
+    {
+        auto s = open();
+        WriteBatch b;
+        b.alerts = {alert("a1"), alert("a2"), alert("a1")};
+        const auto now = std::chrono::system_clock::now().time_since_epoch();
+        for (auto& a : b.alerts) {  // recent, so its minute counter is kept
+            a.received_at = Timestamp{std::chrono::nanoseconds(now).count()};
+        }
+        auto r = s->write_sync(std::move(b));
+        ASSERT_TRUE(r.status.is_ok()) << r.status.message();
+        EXPECT_EQ(r.inserted, (std::vector<bool>{true, true, false}));
+        WriteBatch again;
+        again.alerts = {alert("a2"), alert("a3")};
+        r = s->write_sync(std::move(again));
+        EXPECT_EQ(r.inserted, (std::vector<bool>{false, true}));
+    }
+    auto s = open();
+    EXPECT_EQ(*s->count_alerts(), 3u);
+    auto sum = s->load_summary();
+    ASSERT_TRUE(sum.is_ok());
+    EXPECT_EQ(sum->total, 3u);
+    EXPECT_EQ(sum->by_level[static_cast<size_t>(schema::Severity::kHigh)], 3u);
+    ASSERT_EQ(sum->categories.size(), 1u);
+    EXPECT_EQ(sum->categories[0].second, 3u);
+    ASSERT_FALSE(sum->minutes.empty());
+}
+
+TEST_F(StoreTest, AgentUpsertCountsOnlyNewAlerts) {
+    auto s = open();
+    AgentRecord agent;
+    agent.agent_id = "agent-1";
+    agent.hostname = "h";
+    agent.first_seen = Timestamp{5};
+    agent.last_seen = Timestamp{6};
+    WriteBatch b;
+    b.alerts = {alert("x1"), alert("x2")};
+    b.agent = agent;
+    ASSERT_TRUE(s->write_sync(b).status.is_ok());
+    agent.first_seen = Timestamp{100};  // ignored: first_seen is kept
+    agent.last_seen = Timestamp{200};
+    b.agent = agent;
+    b.alerts = {alert("x2"), alert("x3")};
+    ASSERT_TRUE(s->write_sync(b).status.is_ok());
+    auto agents = s->load_agents();
+    ASSERT_TRUE(agents.is_ok());
+    ASSERT_EQ(agents->size(), 1u);
+    EXPECT_EQ((*agents)[0].alert_count, 3u);
+    EXPECT_EQ((*agents)[0].first_seen.ns, 5);
+    EXPECT_EQ((*agents)[0].last_seen.ns, 200);
+    EXPECT_EQ(*s->prune_agents(Timestamp{201}), 1u);
+    EXPECT_TRUE(s->load_agents()->empty());
+}
+
+TEST_F(StoreTest, QueryFiltersAndPages) {
+    auto s = open();
+    WriteBatch b;
+    for (int i = 0; i < 25; ++i) {
+        auto a = alert("q" + std::to_string(i),
+                       i % 2 ? schema::Severity::kLow : schema::Severity::kCritical,
+                       "10.0.0." + std::to_string(i % 5), 1'700'000'000 + i);
+        if (i == 7) {
+            a.message = "Weird 100%_match";
+        }
+        b.alerts.push_back(a);
+    }
+    ASSERT_TRUE(s->write_sync(std::move(b)).status.is_ok());
+
+    AlertQuery q;
+    q.limit = 10;
+    std::vector<std::string> ids;
+    for (;;) {
+        auto page = s->query_alerts(q);
+        ASSERT_TRUE(page.is_ok()) << page.error();
+        for (const auto& a : page->alerts)
+            ids.push_back(a.alert.id);
+        if (!page->next)
+            break;
+        q.before = page->next;
+    }
+    ASSERT_EQ(ids.size(), 25u);
+    EXPECT_EQ(ids.front(), "q24");
+    EXPECT_EQ(ids.back(), "q0");
+
+    AlertQuery lvl;
+    lvl.level = schema::Severity::kLow;
+    lvl.src = "10.0.0.1";
+    auto page = s->query_alerts(lvl);
+    ASSERT_TRUE(page.is_ok());
+    for (const auto& a : page->alerts) {
+        EXPECT_EQ(a.alert.level, schema::Severity::kLow);
+        EXPECT_EQ(a.alert.src, "10.0.0.1");
+    }
+    EXPECT_EQ(page->alerts.size(), 3u);  // i = 1, 11, 21
+
+    AlertQuery text;
+    text.text = "100%_M";  // LIKE wildcards are literal, match is case-insensitive
+    page = s->query_alerts(text);
+    ASSERT_EQ(page->alerts.size(), 1u);
+    EXPECT_EQ(page->alerts[0].alert.id, "q7");
+
+    AlertQuery range;
+    range.since = Timestamp::from_seconds(1'700'000'010);
+    range.until = Timestamp::from_seconds(1'700'000'012);
+    range.agent_id = "agent-1";
+    page = s->query_alerts(range);
+    EXPECT_EQ(page->alerts.size(), 3u);
+}
+
+TEST_F(StoreTest, CounterKeysAreBounded) {
+    StoreOptions o;
+    o.max_counter_keys = 3;
+    auto s = open(o);
+    WriteBatch b;
+    for (int i = 0; i < 10; ++i) {
+        b.alerts.push_back(
+            alert("k" + std::to_string(i), schema::Severity::kHigh, "src-" + std::to_string(i)));
+    }
+    ASSERT_TRUE(s->write_sync(std::move(b)).status.is_ok());
+    auto sum = s->load_summary();
+    EXPECT_LE(sum->sources.size(), 4u);
+    uint64_t total = 0;
+    for (const auto& [k, n] : sum->sources)
+        total += n;
+    EXPECT_EQ(total, 10u);
+}
+
+TEST_F(StoreTest, RetentionByCount) {
+    StoreOptions o;
+    o.retention_max_alerts = 5;
+    auto s = open(o);
+    WriteBatch b;
+    for (int i = 0; i < 12; ++i)
+        b.alerts.push_back(alert("r" + std::to_string(i)));
+    ASSERT_TRUE(s->write_sync(std::move(b)).status.is_ok());
+    EXPECT_EQ(*s->apply_retention(Timestamp{0}), 7u);
+    EXPECT_EQ(*s->count_alerts(), 5u);
+    AlertQuery q;
+    EXPECT_EQ(s->query_alerts(q)->alerts.back().alert.id, "r7");
+    EXPECT_EQ(s->load_summary()->total, 12u);  // counters are all-time
+}
+
+TEST_F(StoreTest, RetentionByAge) {
+    StoreOptions o;
+    o.retention_days = 7;
+    auto s = open(o);
+    const int64_t day = 86'400;
+    const int64_t now = 1'800'000'000;
+    WriteBatch b;
+    for (int i = 0; i < 10; ++i) {  // arrival days: now-9 ... now-0
+        auto a = alert("d" + std::to_string(i));
+        a.received_at = Timestamp::from_seconds(static_cast<double>(now - (9 - i) * day));
+        b.alerts.push_back(a);
+    }
+    ASSERT_TRUE(s->write_sync(std::move(b)).status.is_ok());
+    EXPECT_EQ(*s->apply_retention(Timestamp::from_seconds(static_cast<double>(now))), 2u);
+    AlertQuery q;
+    auto page = s->query_alerts(q);
+    ASSERT_EQ(page->alerts.size(), 8u);
+    EXPECT_EQ(page->alerts.back().alert.id, "d2");  // exactly 7 days old: kept
+    EXPECT_EQ(*s->apply_retention(Timestamp::from_seconds(static_cast<double>(now))), 0u);
+}
+
+TEST_F(StoreTest, ConcurrentWritersAreAllCommitted) {
+    auto s = open();
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                WriteBatch b;
+                b.alerts.push_back(alert("c" + std::to_string(t) + "-" + std::to_string(i)));
+                if (s->write_sync(std::move(b)).inserted == std::vector<bool>{true})
+                    ++ok;
+            }
+        });
+    }
+    for (auto& th : threads)
+        th.join();
+    EXPECT_EQ(ok.load(), 200);
+    EXPECT_EQ(*s->count_alerts(), 200u);
+}
+
+TEST_F(StoreTest, UsersAndTokens) {
+    auto s = open();
+    EXPECT_EQ(*s->count_users(), 0u);
+    ASSERT_TRUE(s->put_user({"admin", "admin", "00", "ff", 1000}).is_ok());
+    EXPECT_EQ(*s->count_users(), 1u);
+    auto u = s->find_user("admin");
+    ASSERT_TRUE(u.is_ok() && u->has_value());
+    EXPECT_EQ((*u)->hash_hex, "ff");
+    EXPECT_FALSE(s->find_user("nobody")->has_value());
+    ASSERT_TRUE(s->put_token("ci", "abcd").is_ok());
+    EXPECT_EQ(s->find_token("abcd")->value_or(""), "ci");
+    EXPECT_FALSE(s->find_token("dcba")->has_value());
+}
+
+TEST_F(StoreTest, WriteAfterCloseFails) {
+    auto s = open();
+    s->close();
+    WriteBatch b;
+    b.alerts.push_back(alert("late"));
+    EXPECT_FALSE(s->write_sync(std::move(b)).status.is_ok());
+}
+
+}  // namespace
+}  // namespace sentinel::store
