@@ -145,6 +145,7 @@ async function main() {
             const after_post = Date.now();
             await page.waitForFunction((m) => [...document.querySelectorAll('#feed-viewport .row:not([hidden])')].some((r) => r.textContent.includes(m)), marker, { timeout: 10000 });
             const latency = Date.now() - after_post;
+            console.log(`  info live latency ${latency} ms after the POST returned (POST took ${after_post - posted} ms)`);
             check(latency <= latency_budget_ms, `posted alert shows in the Live Feed within ${latency_budget_ms} ms`, `${latency} ms after the POST returned (POST took ${after_post - posted} ms)`);
             const top = await page.$eval('#feed-viewport .row:not([hidden])', (r) => r.textContent);
             const first = await page.evaluate(() => {
