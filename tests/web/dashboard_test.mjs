@@ -396,10 +396,11 @@ async function main() {
     process.exit(failures === 0 ? 0 : 1);
 }
 
-async function shot(page, name, min_ink = 0.02) {
+async function shot(page, name, min_ink = 0.01) {
     const file = path.join(artifacts, `${name}.png`);
     await page.screenshot({ path: file });
     const s = png_stats(fs.readFileSync(file));
+    console.log(`  info ${name}.png: ${s.colours} colours, ${(s.ink_ratio * 100).toFixed(1)}% ink`);
     check(s.colours >= 64 && s.ink_ratio > min_ink, `screenshot ${name}.png is not blank`, `${s.colours} colours, ${(s.ink_ratio * 100).toFixed(1)}% ink`);
 }
 
