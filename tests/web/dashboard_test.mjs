@@ -213,12 +213,13 @@ async function main() {
 
         await step('scroll loads older pages', async () => {
             const before = await page.evaluate(() => document.getElementById('feed-spacer').offsetHeight);
-            for (let i = 0; i < 4; i++) {
-                await page.evaluate(() => {
+            for (let i = 0; i < 3; i++) {
+                const h = await page.evaluate(() => {
                     const v = document.getElementById('feed-viewport');
                     v.scrollTop = v.scrollHeight;
+                    return document.getElementById('feed-spacer').offsetHeight;
                 });
-                await page.waitForTimeout(300);
+                await page.waitForFunction((old) => document.getElementById('feed-spacer').offsetHeight > old, h, { timeout: 10000 }).catch(() => {});
             }
             const after = await page.evaluate(() => document.getElementById('feed-spacer').offsetHeight);
             check(after > before, 'scrolling to the end fetches older alerts via the cursor', `${before} -> ${after} px`);
