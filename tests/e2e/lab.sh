@@ -48,6 +48,7 @@ cfg["agent_offline_after"] = 90
 cfg["virustotal_api_key"] = "lab-vt-key"
 cfg["virustotal_base_url"] = "https://10.231.2.10:9443/api/v3"
 cfg["vt_requests_per_minute"] = 600
+cfg["virustotal_ca_file"] = f"{work}/pki/certs/ca.crt"
 json.dump(cfg, open(f"{work}/pki/sentinel_config.json", "w"), indent=2)
 os.chmod(f"{work}/pki/sentinel_config.json", 0o600)
 PY
@@ -68,9 +69,12 @@ start_server() {
 }
 start_server
 
-# VirusTotal stand-in on the server host: 203.0.113.66 is known-bad (CRITICAL tier).
-in_ns srv python3 "$here/vt_standin.py" --cert "$work/pki/certs/server.crt" --key "$work/pki/certs/server.key" \
-  --port 9443 --malicious "$bad_actor=12" >"$work/vt.log" 2>&1 &
+# VirusTotal stand-in on the server host: 203.0.113.66 is known-bad (CRITICAL tier); every
+# other address is unknown (404, clean).
+echo "{\"responses\": {\"ip_addresses/$bad_actor\": [{\"status\": 200, \"malicious\": 12}]}}" >"$work/vt_script.json"
+in_ns srv python3 "$root/tests/virustotal/vt_stub.py" --cert "$work/pki/certs/server.crt" \
+  --key "$work/pki/certs/server.key" --bind "$server_ip" --port 9443 --script "$work/vt_script.json" \
+  --log "$work/vt_requests.log" --port-file "$work/vt.port" >"$work/vt.log" 2>&1 &
 
 # Lab services: web server + sink + DNS on ext, sshd on the victim.
 mkdir -p "$work/www"; head -c 200000 /dev/urandom >"$work/www/page.bin"
