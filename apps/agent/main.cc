@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
 
     auto* config_option =
         app.add_option("--config", config_path,
-                       "Config file (sentinel_config.json). Without --config, a missing default "
-                       "file means built-in defaults, as in the original agent")
+                       "Config file (sentinel_config.json); with --read and no such file in "
+                       "the current directory, the built-in defaults apply")
             ->capture_default_str();
     app.add_option("--server", live.server,
                    "Agent API base URL, e.g. https://10.0.0.5:8444 (default: "
@@ -111,13 +111,11 @@ int main(int argc, char** argv) {
     }
 
     sentinel::config::LoadWarnings warnings;
-    sentinel::Result<sentinel::config::Config> config = sentinel::config::Config{};
-    if (config_option->count() > 0 || ::access(config_path.c_str(), F_OK) == 0) {
-        config = sentinel::config::load_config(config_path, &warnings);
-    } else {
-        std::fprintf(stderr, "config: %s not found, using built-in defaults\n",
-                     config_path.c_str());
-    }
+    const bool defaults_only = out != Output::kServer && config_option->count() == 0 &&
+                               ::access(config_path.c_str(), F_OK) != 0;
+    auto config = defaults_only
+                      ? sentinel::Result<sentinel::config::Config>(sentinel::config::Config{})
+                      : sentinel::config::load_config(config_path, &warnings);
     if (!config) {
         std::fprintf(stderr, "%s\n", config.error().c_str());
         return 2;

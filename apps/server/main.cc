@@ -33,10 +33,19 @@ int main(int argc, char** argv) {
                  "Print the effective configuration (secrets masked) and exit");
     CLI11_PARSE(app, argc, argv);
 
-    auto cfg = sentinel::config::load_config(config_path);
+    sentinel::config::LoadWarnings warnings;
+    auto cfg = sentinel::config::load_config(config_path, &warnings);
     if (!cfg) {
         std::fprintf(stderr, "sentinel-server: %s\n", cfg.error().c_str());
         return 2;
+    }
+    for (const auto& w : warnings.messages) {
+        std::fprintf(stderr, "sentinel-server: config: %s\n", w.c_str());
+    }
+    // Relative paths in the config are relative to the config file, not to the working
+    // directory (a service's working directory is rarely the config's folder).
+    for (std::string* path : {&cfg->server_cert, &cfg->server_key, &cfg->ca_cert, &cfg->data_dir}) {
+        *path = sentinel::config::resolve_path(*cfg, *path);
     }
     if (print_config) {
         std::puts(sentinel::config::describe(*cfg).c_str());

@@ -111,6 +111,10 @@ const KeySpec kKeys[] = {
      SENTINEL_FIELD(virustotal_api_key)},
     {"virustotal_base_url", Kind::kUrl, 0, 0, "VirusTotal API base URL.",
      SENTINEL_FIELD(virustotal_base_url)},
+    {"virustotal_ca_file", Kind::kPath, 0, 0,
+     "CA bundle that verifies the VirusTotal connection; when absent, the system store (set it "
+     "behind a TLS-inspecting proxy or for a local stand-in).",
+     SENTINEL_FIELD(virustotal_ca_file)},
     {"vt_requests_per_minute", Kind::kInteger, 1, 10000,
      "VirusTotal lookups per minute (the free tier allows 4).",
      SENTINEL_FIELD(vt_requests_per_minute)},

@@ -81,6 +81,7 @@ struct Config {
     std::string virustotal_api_key;         // secret; VIRUSTOTAL_API_KEY in the environment wins
     std::string virustotal_api_key_source;  // "environment", "config" or "" (no key)
     std::string virustotal_base_url = "https://www.virustotal.com/api/v3";
+    std::string virustotal_ca_file;  // empty: the system trust store
     uint32_t vt_requests_per_minute = 4;
     uint32_t vt_daily_quota = 500;
     uint32_t vt_cache_clean_ttl = 3600;

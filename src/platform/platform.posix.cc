@@ -92,22 +92,20 @@ Status create_directories(const std::string& path, unsigned mode) {
     if (path.empty()) {
         return Status::error("empty directory path");
     }
-    std::string current;
-    std::stringstream parts(path);
-    std::string part;
-    if (path.front() == '/') {
-        current = "/";
-    }
-    while (std::getline(parts, part, '/')) {
-        if (part.empty()) {
+    // Each prefix that ends just before a '/' (and the whole path) is one level to create.
+    for (size_t end = path.find('/', 1);; end = path.find('/', end + 1)) {
+        const std::string current = path.substr(0, end);
+        if (current.empty() || current.back() == '/') {
+            if (end == std::string::npos) {
+                break;
+            }
             continue;
         }
-        if (!current.empty() && current.back() != '/') {
-            current += '/';
-        }
-        current += part;
         if (::mkdir(current.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
             return Status::error("cannot create directory " + current + ": " + errno_text(errno));
+        }
+        if (end == std::string::npos) {
+            break;
         }
     }
     struct stat st {};

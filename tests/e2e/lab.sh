@@ -21,6 +21,7 @@ for tool in nmap hping3 hydra arpspoof dig ncat sshd dnsmasq curl python3; do
 done
 
 server_ip=10.231.2.10 victim=10.231.1.10 attacker=203.0.113.10 bad_actor=203.0.113.66
+outage_scanner=203.0.113.77
 gateway=10.231.1.1 mitm=10.231.1.66 web=203.0.113.20 dns=203.0.113.53
 admin_password=lab-admin-password
 lab_started=$(date +%s)
@@ -48,6 +49,7 @@ cfg["agent_offline_after"] = 90
 cfg["virustotal_api_key"] = "lab-vt-key"
 cfg["virustotal_base_url"] = "https://10.231.2.10:9443/api/v3"
 cfg["vt_requests_per_minute"] = 600
+cfg["virustotal_ca_file"] = f"{work}/pki/certs/ca.crt"
 json.dump(cfg, open(f"{work}/pki/sentinel_config.json", "w"), indent=2)
 os.chmod(f"{work}/pki/sentinel_config.json", 0o600)
 PY
@@ -68,9 +70,12 @@ start_server() {
 }
 start_server
 
-# VirusTotal stand-in on the server host: 203.0.113.66 is known-bad (CRITICAL tier).
-in_ns srv python3 "$here/vt_standin.py" --cert "$work/pki/certs/server.crt" --key "$work/pki/certs/server.key" \
-  --port 9443 --malicious "$bad_actor=12" >"$work/vt.log" 2>&1 &
+# VirusTotal stand-in on the server host: 203.0.113.66 is known-bad (CRITICAL tier); every
+# other address is unknown (404, clean).
+echo "{\"responses\": {\"ip_addresses/$bad_actor\": [{\"status\": 200, \"malicious\": 12}]}}" >"$work/vt_script.json"
+in_ns srv python3 "$root/tests/virustotal/vt_stub.py" --cert "$work/pki/certs/server.crt" \
+  --key "$work/pki/certs/server.key" --bind "$server_ip" --port 9443 --script "$work/vt_script.json" \
+  --log "$work/vt_requests.log" --port-file "$work/vt.port" >"$work/vt.log" 2>&1 &
 
 # Lab services: web server + sink + DNS on ext, sshd on the victim.
 mkdir -p "$work/www"; head -c 200000 /dev/urandom >"$work/www/page.bin"
@@ -140,6 +145,14 @@ expect() {
   done
 }
 
+# --- benign phase: nothing may fire ---------------------------------------------------------
+log "benign phase: 20 s of downloads and DNS lookups only"
+sleep 20
+benign_only=$(api "/api/alerts?limit=1000" | python3 -c 'import json,sys
+print(len(json.load(sys.stdin)["alerts"]))')
+if [ "$benign_only" = 0 ]; then rows+=("benign phase|no alert at all during 20 s of benign traffic|yes (none)|-"); else
+  rows+=("benign phase|no alert at all during 20 s of benign traffic|NO ($benign_only alerts)|-"); failures=$((failures + 1)); fi
+
 # --- scenarios -----------------------------------------------------------------------------
 log "port scan: nmap -sS"
 in_ns atk nmap -sS -n -Pn -T4 --max-retries 0 -p 1-1000 "$victim" >/dev/null 2>&1
@@ -178,13 +191,12 @@ printf '%s\n' $(seq -f "password%g" 1 300) >"$work/passwords.txt"
 (cd "$work" && in_ns atk timeout 20 hydra -l tester -P "$work/passwords.txt" -t 48 -I "ssh://$victim" >/dev/null 2>&1)
 expect "brute force" "BRUTE FORCE" "$attacker" 30
 
-log "server outage: stop server for 30 s while a scan runs"
+log "server outage: stop server for 30 s while a scan from a new source runs"
 kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null
-in_ns atk nmap -sS -n -Pn -T4 --max-retries 0 -p 2000-3000 "$victim" -S "$attacker" >/dev/null 2>&1
-before=$(date +%s)
+in_ns atk nmap -sS -n -Pn -T4 --max-retries 0 -p 2000-3000 -e eth0 -S "$outage_scanner" "$victim" >/dev/null 2>&1
 sleep 30
 start_server; login
-expect "outage replay" "PORT SCAN" "$attacker" 60
+expect "outage replay" "PORT SCAN" "$outage_scanner" 60
 dupes=$(api "/api/alerts?limit=1000" | python3 -c 'import json,sys
 ids=[a["id"] for a in json.load(sys.stdin)["alerts"]]; print(len(ids)-len(set(ids)))')
 if [ "$dupes" = 0 ]; then rows+=("no duplicates|every alert stored once|yes|-"); else

@@ -4,7 +4,7 @@
 # packet can leave the lab.
 #
 #   LAN 10.231.1.0/24 (bridge lanbr in rtr)      external 203.0.113.0/24 (bridge extbr in rtr)
-#     lan  10.231.1.10  monitored host + agent     atk  203.0.113.10, .66  attacker
+#     lan  10.231.1.10  monitored host + agent     atk  203.0.113.10, .66, .77  attacker
 #     mitm 10.231.1.66  on-link attacker (ARP)     ext  203.0.113.20 web/sink, .53 DNS
 #   server net 10.231.2.0/24: srv 10.231.2.10 (sentinel-server, VirusTotal stand-in)
 #   rtr routes between the three networks.
@@ -57,6 +57,7 @@ lab_up() {
   in_ns mitm ip addr add 10.231.1.66/24 dev eth0
   in_ns atk ip addr add 203.0.113.10/24 dev eth0
   in_ns atk ip addr add 203.0.113.66/24 dev eth0
+  in_ns atk ip addr add 203.0.113.77/24 dev eth0
   in_ns ext ip addr add 203.0.113.20/24 dev eth0
   in_ns ext ip addr add 203.0.113.53/24 dev eth0
   in_ns srv ip addr add 10.231.2.10/24 dev eth0

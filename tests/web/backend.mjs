@@ -133,7 +133,7 @@ async function start_server_backend({ tmp, server, offline_after_s }) {
         heartbeat: (h) => curl_post(`${agent_url}/api/agent/heartbeat`, h),
         seed_bulk: async () => {
             // Batches of 500 through the agent API, as the real agent ships them.
-            const count = Number(process.env.SENTINEL_WEB_BULK || 20000);
+            const count = Number(process.env.SENTINEL_WEB_BULK || kBulk);
             for (let start_i = 0; start_i < count; start_i += 500) {
                 const alerts = [];
                 for (let i = start_i; i < Math.min(count, start_i + 500); i++) alerts.push(bulk_alert(i));

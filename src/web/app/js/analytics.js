@@ -13,12 +13,24 @@ function svg(tag, attrs) {
     return node;
 }
 
-// 1234 -> "1,234", 123456 -> "123k", 2500000 -> "2.5M": fits the donut centre and the y axis.
+// 1234 -> "1,234", 123456 -> "123k", 2500000 -> "2.5M": fits the donut centre.
 function compact(n) {
     if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`;
     if (n >= 1e5) return `${Math.round(n / 1e3)}k`;
     return fmt_int(n);
 }
+
+// Axis ticks: "950", "2.5k", "80k", "1.2M".
+function axis_label(n) {
+    const trim = (x) => String(Number(x.toFixed(1)));
+    if (n >= 1e6) return `${trim(n / 1e6)}M`;
+    if (n >= 1e3) return `${trim(n / 1e3)}k`;
+    return String(n);
+}
+
+// The server counts sources and categories beyond its key cap under "(other)": an aggregate,
+// not a source, so it is shown as a note rather than ranked.
+export const kOtherKey = '(other)';
 
 export class Analytics {
     constructor() {
@@ -102,13 +114,20 @@ export class Analytics {
         this.donut_total_.setAttribute('title', fmt_int(sum));
 
         clear(this.sources_);
-        const sources = (stats.top_sources || []).slice(0, 10);
+        const all_sources = stats.top_sources || [];
+        const sources = all_sources.filter(([src]) => src !== kOtherKey).slice(0, 10);
         sources.forEach(([src, n], i) => {
             const tr = el('tr');
             tr.append(el('td', '', i + 1), el('td', '', src), el('td', '', fmt_int(Number(n) || 0)));
             this.sources_.appendChild(tr);
         });
-        this.sources_empty_.hidden = sources.length > 0;
+        const other = all_sources.find(([src]) => src === kOtherKey);
+        if (other) {
+            const tr = el('tr', 'other');
+            tr.append(el('td', '', ''), el('td', '', 'sources beyond the tracked set'), el('td', '', fmt_int(Number(other[1]) || 0)));
+            this.sources_.appendChild(tr);
+        }
+        this.sources_empty_.hidden = all_sources.length > 0;
 
         render_bars(this.cats_, stats.by_category, 20, 'No data yet');
         this.render_chart_();
@@ -149,7 +168,7 @@ export class Analytics {
                         values: (u, ticks) => ticks.map((t) => `-${Math.round((u.data[0][59] - t) / 60)}m`),
                         splits: (u) => [0, 14, 29, 44, 59].map((i) => u.data[0][i]),
                     },
-                    { ...axis, size: 52, values: (u, ticks) => ticks.map(compact) },
+                    { ...axis, size: 52, values: (u, ticks) => ticks.map(axis_label) },
                 ],
                 series: [
                     {},
