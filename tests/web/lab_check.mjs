@@ -1,0 +1,60 @@
+// Used by the attack lab (tests/e2e/lab.sh): logs into the real dashboard in Debian's chromium
+// and checks that the Live Feed shows every lab scenario's category, and that the page asked
+// nothing of any other host. Usage: node lab_check.mjs ORIGIN USER PASSWORD SCREENSHOT CATEGORY...
+// Environment: SENTINEL_WEB_NPM_DIR (where the dashboard build's npm ci put playwright-core).
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const [origin, user, password, screenshot, ...categories] = process.argv.slice(2);
+const npm_dir = process.env.SENTINEL_WEB_NPM_DIR;
+if (!origin || !screenshot || categories.length === 0 || !npm_dir) {
+    console.error('usage: SENTINEL_WEB_NPM_DIR=... node lab_check.mjs ORIGIN USER PASSWORD SCREENSHOT CATEGORY...');
+    process.exit(2);
+}
+const { chromium } = createRequire(path.join(npm_dir, 'package.json'))('playwright-core');
+
+const browser = await chromium.launch({
+    executablePath: process.env.SENTINEL_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let ok = true;
+try {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const foreign = [];
+    page.on('request', (r) => {
+        if (!r.url().startsWith(origin) && !r.url().startsWith(origin.replace('https:', 'wss:'))) foreign.push(r.url());
+    });
+    await page.goto(`${origin}/`);
+    await page.waitForSelector('#login:not([hidden])', { timeout: 15000 });
+    await page.fill('#login-user', user);
+    await page.fill('#login-pass', password);
+    await page.click('#login-submit');
+    await page.waitForSelector('#app:not([hidden])', { timeout: 10000 });
+    await page.click('.tab[data-tab="feed"]');
+    await page.waitForSelector('#feed-viewport .row:not([hidden])', { timeout: 10000 });
+    for (const category of categories) {
+        // The feed is virtualised: search server-side for each category instead of scrolling.
+        await page.fill('#search', category);
+        try {
+            await page.waitForFunction((c) => [...document.querySelectorAll('#feed-viewport .row:not([hidden])')].some((r) => r.textContent.includes(c)), category, { timeout: 10000 });
+            console.log(`  ok   ${category} shown in the Live Feed`);
+        } catch {
+            console.log(`  FAIL ${category} not shown in the Live Feed`);
+            ok = false;
+        }
+    }
+    await page.fill('#search', '');
+    await page.screenshot({ path: screenshot });
+    if (foreign.length > 0) {
+        console.log(`  FAIL requests to other hosts: ${foreign.join(', ')}`);
+        ok = false;
+    }
+} catch (err) {
+    console.log(`  FAIL ${err.stack || err}`);
+    ok = false;
+} finally {
+    await browser.close();
+}
+process.exit(ok ? 0 : 1);
