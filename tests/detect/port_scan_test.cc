@@ -95,6 +95,17 @@ TEST(PortScan, UdpProbesAndStealthProbesCount) {
     EXPECT_EQ(xmas.count(), 1u);
 }
 
+TEST(PortScan, TracerouteIsNotAScan) {
+    Harness h("port_scan");
+    for (int i = 0; i < 30; ++i) {  // 30 hops x 3 probes, one destination port each
+        for (int k = 0; k < 3; ++k) {
+            h.feed(udp(100 + i * 0.05 + k * 0.01, "10.0.0.7", 45000, "93.184.216.34",
+                       static_cast<uint16_t>(33434 + i * 3 + k)));
+        }
+    }
+    EXPECT_EQ(h.count(), 0u);
+}
+
 TEST(PortScan, BroadcastDatagramsAreNotProbes) {
     Harness h("port_scan");
     for (int i = 0; i < 20; ++i) {

@@ -82,12 +82,16 @@ class PortScan final : public Detector {
             return (p.tcp_flags & (decode::tcp_flags::kAck | decode::tcp_flags::kRst)) == 0;
         }
         if (p.layers & decode::kLayerUdp) {
-            // A datagram from a port below 1024 is a service answering (DNS, NTP, QUIC...).
-            return p.src_port >= 1024 && is_unicast(p.dst_ip);
+            // A datagram from a port below 1024 is a service answering (DNS, NTP, QUIC...);
+            // 33434-33534 is where traceroute sends its probes, one port per hop.
+            return p.src_port >= 1024 && is_unicast(p.dst_ip) &&
+                   (p.dst_port < kTracerouteFirst || p.dst_port > kTracerouteLast);
         }
         return false;
     }
 
+    static constexpr uint16_t kTracerouteFirst = 33434;
+    static constexpr uint16_t kTracerouteLast = 33534;
     static constexpr DetectorInfo kInfo{"port_scan", "PORT SCAN",
                                         decode::kLayerTcp | decode::kLayerUdp};
     double window_ = 10;
