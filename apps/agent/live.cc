@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -166,6 +167,16 @@ int run_live(const LiveOptions& options) {
 
     capture::PacketSource& src = **source;
     capture::PacketPump pump(src);
+    // A quiet interface can keep the capture read blocked; a stop signal must still end it.
+    std::atomic<bool> capture_done{false};
+    std::thread stop_watcher([&] {
+        while (!capture_done.load()) {
+            if (platform::wait_for_stop(0.2)) {
+                src.stop();
+                return;
+            }
+        }
+    });
     using Clock = std::chrono::steady_clock;
     auto next_stats = Clock::now() + std::chrono::duration<double>(options.stats_interval);
     auto next_capture_stats = Clock::now();
@@ -209,6 +220,8 @@ int run_live(const LiveOptions& options) {
         }
     }
 
+    capture_done.store(true);
+    stop_watcher.join();
     src.stop();
     const auto capture_stats = src.stats();
     src.close();
