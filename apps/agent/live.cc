@@ -1,5 +1,6 @@
 #include "agent/live.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -106,6 +107,9 @@ int run_live(const LiveOptions& options) {
     ship.identity = *identity;
     ship.spool_max_bytes = config.spool_max_bytes;
     ship.heartbeat_interval = config.heartbeat_interval;
+    // The server counts each alert of a batch against the per-agent rate limit, so a batch
+    // larger than the limit could never be accepted.
+    ship.batch_max = std::max<size_t>(1, config.agent_rate_limit);
     ship.stats = [&counters, &intel] {
         transport::AgentStats s;
         s.packets = counters.packets.load(std::memory_order_relaxed);

@@ -89,7 +89,7 @@ struct Shipper::Impl {
     std::mt19937_64 rng{std::random_device{}()};
 
     uint64_t rejected = 0;
-    uint64_t write_errors = 0;
+    std::atomic<uint64_t> write_errors{0};
     uint64_t send_failures = 0;
     uint64_t heartbeats = 0;
     bool connected = false;
@@ -173,6 +173,7 @@ Status Shipper::start() {
     if (sender_.joinable() || stopping_) {
         return Status::error("the shipper was already started");
     }
+    writer_ = std::thread([this] { spool_incoming(); });
     sender_ = std::thread([this] { run(); });
     return Status::ok();
 }
@@ -202,7 +203,7 @@ bool Shipper::submit(schema::Alert alert) {
         }
         queue_.push_back(std::move(alert));
     }
-    wake_.notify_one();
+    writer_wake_.notify_one();
     return true;
 }
 
@@ -215,17 +216,72 @@ void Shipper::stop(double deadline_seconds) {
             abort_at_.store(stop_deadline_);  // cuts a request in flight at the deadline
         }
     }
+    // Everything submitted so far reaches the disk before the sender is told to wind down, so
+    // it can still send it within the deadline (and whatever it cannot stays spooled).
+    writer_wake_.notify_all();
+    if (writer_.joinable()) {
+        writer_.join();
+    } else if (!finished_) {
+        spool_incoming();  // never started: spool what was submitted
+    }
+    {
+        std::lock_guard lock(mu_);
+        sender_stopping_ = true;
+    }
     wake_.notify_all();
     if (sender_.joinable()) {
         sender_.join();
     } else if (!finished_) {
-        run();  // never started: spool what was submitted, send within the deadline
+        run();  // never started: send within the deadline
+    }
+}
+
+// The spool writer: moves submitted alerts to disk as soon as they arrive, independent of the
+// network, and returns once stopping and everything submitted is spooled.
+void Shipper::spool_incoming() {
+    Impl& s = *impl_;
+    for (;;) {
+        std::deque<schema::Alert> incoming;
+        bool stopping = false;
+        {
+            std::unique_lock lock(mu_);
+            writer_wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+            incoming.swap(queue_);
+            stopping = stopping_;
+        }
+        if (!incoming.empty()) {
+            for (const schema::Alert& alert : incoming) {
+                if (auto st = s.spool->append(schema::to_json(alert)); !st) {
+                    s.write_errors.fetch_add(1);
+                    SENTINEL_LOG(error, "shipper", "alert {} lost: {}", alert.id, st.message());
+                }
+            }
+            if (auto st = s.spool->commit(); !st) {
+                SENTINEL_LOG(error, "shipper", "cannot flush the spool: {}", st.message());
+            }
+            {
+                std::lock_guard lock(mu_);
+                ++spooled_batches_;
+            }
+            wake_.notify_all();
+        }
+        if (stopping) {
+            std::lock_guard lock(mu_);
+            if (queue_.empty()) {
+                return;
+            }
+        }
     }
 }
 
 ShipperCounters Shipper::counters() const {
     std::lock_guard lock(impl_->counters_mu);
     ShipperCounters c = impl_->snapshot;
+    // The spool is shared with the writer thread: read its figures live rather than the
+    // sender's last snapshot, which lags while a request is in flight.
+    const SpoolStats st = impl_->spool->stats();
+    c.spool_depth = st.depth;
+    c.spool_bytes = st.bytes;
     c.submitted = submitted_.load();
     c.queue_dropped = queue_dropped_.load();
     c.dropped += c.queue_dropped;
@@ -480,29 +536,18 @@ void Shipper::run() {
     double next_send = now_seconds();
 
     for (;;) {
-        std::deque<schema::Alert> incoming;
         bool stopping = false;
         double deadline = kInf;
+        uint64_t spooled_seen = 0;
         {
             std::lock_guard lock(mu_);
-            incoming.swap(queue_);
-            stopping = stopping_;
+            stopping = sender_stopping_;
+            spooled_seen = spooled_batches_;
             if (stopping) {
                 deadline = stop_deadline_;
             }
         }
-        if (!incoming.empty()) {
-            for (const schema::Alert& alert : incoming) {
-                if (auto st = spool.append(schema::to_json(alert)); !st) {
-                    ++s.write_errors;
-                    SENTINEL_LOG(error, "shipper", "alert {} lost: {}", alert.id, st.message());
-                }
-            }
-            if (auto st = spool.commit(); !st) {
-                SENTINEL_LOG(error, "shipper", "cannot flush the spool: {}", st.message());
-            }
-            log_drops();
-        }
+        log_drops();
         publish();
 
         double now = now_seconds();
@@ -539,7 +584,9 @@ void Shipper::run() {
             wake_at = std::min(wake_at, next_send);
         }
         std::unique_lock lock(mu_);
-        const auto ready = [&] { return !queue_.empty() || stopping_ != stopping; };
+        const auto ready = [&] {
+            return spooled_batches_ != spooled_seen || sender_stopping_ != stopping;
+        };
         if (wake_at == kInf) {
             wake_.wait(lock, ready);
         } else {

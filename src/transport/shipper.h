@@ -73,7 +73,9 @@ struct ShipperCounters {
 // Delivers alerts to the server without ever losing one silently.
 //
 // submit() (any thread, typically the packet thread) hands an alert to a bounded in-memory queue
-// and returns at once. The sender thread writes queued alerts to a disk spool first, then sends
+// and returns at once. A spool writer thread writes queued alerts to a disk spool at once, even
+// while a request is in flight, so a kill -9 loses at most what the writer had not yet flushed
+// (milliseconds of alerts, never a whole request timeout's worth). The sender thread sends
 // the spool in order (POST /api/alerts in batches; POST /api/alert one by one when the server
 // answers 404 to the batch route) and removes an alert only after the server acknowledged it.
 // Failures are retried with exponential backoff and jitter (Retry-After honoured on 429); 4xx
@@ -108,10 +110,15 @@ class Shipper {
     struct Impl;
     explicit Shipper(ShipperOptions options);
     void run();
+    void spool_incoming();
 
     ShipperOptions options_;
     std::unique_ptr<Impl> impl_;
     std::thread sender_;
+    std::thread writer_;
+    std::condition_variable writer_wake_;
+    uint64_t spooled_batches_ = 0;  // bumped by the writer after each commit (wakes the sender)
+    bool sender_stopping_ = false;  // set once the writer has spooled everything submitted
 
     mutable std::mutex mu_;
     std::condition_variable wake_;

@@ -192,6 +192,7 @@ Status Spool::close_writer() {
 }
 
 Status Spool::append(std::string_view payload) {
+    std::lock_guard lock(mu_);
     const uint64_t record_bytes = kHeaderBytes + payload.size();
     // Files on disk hold the live records plus the acknowledged head of the oldest segment (less
     // than one segment), so keeping live records one segment below max_bytes bounds the disk
@@ -248,6 +249,7 @@ Status Spool::append(std::string_view payload) {
 }
 
 Status Spool::commit() {
+    std::lock_guard lock(mu_);
     if (writer_ == nullptr || !dirty_) {
         return Status::ok();
     }
@@ -259,6 +261,7 @@ Status Spool::commit() {
 }
 
 Result<std::vector<SpoolRecord>> Spool::peek(size_t max_records, size_t max_bytes) {
+    std::lock_guard lock(mu_);
     std::vector<SpoolRecord> out;
     if (writer_ != nullptr && std::fflush(writer_) != 0) {
         return Error{"cannot flush spool segment"};
@@ -295,6 +298,7 @@ Result<std::vector<SpoolRecord>> Spool::peek(size_t max_records, size_t max_byte
 }
 
 Status Spool::consume_through(uint64_t seq) {
+    std::lock_guard lock(mu_);
     bool changed = false;
     while (!index_.empty() && index_.front().seq <= seq) {
         live_bytes_ -= index_.front().size;
@@ -351,7 +355,13 @@ Status Spool::reclaim() {
     return Status::ok();
 }
 
+bool Spool::empty() const {
+    std::lock_guard lock(mu_);
+    return index_.empty();
+}
+
 SpoolStats Spool::stats() const {
+    std::lock_guard lock(mu_);
     SpoolStats s = stats_;
     s.depth = index_.size();
     s.bytes = disk_bytes_;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +46,7 @@ struct SpoolRecord {
 // detected by its length or checksum when the spool is opened, skipped and counted. Each open
 // starts a new segment, so a torn tail is never followed by new data in the same file.
 //
-// Not thread-safe: one owner thread (the shipper's sender) calls everything.
+// Thread-safe: the shipper's spool writer appends while its sender peeks and consumes.
 class Spool {
   public:
     static constexpr uint32_t kMaxRecordBytes = 1u << 20;
@@ -73,7 +74,7 @@ class Spool {
     Status consume_through(uint64_t seq);
 
     SpoolStats stats() const;
-    bool empty() const { return index_.empty(); }
+    bool empty() const;
 
   private:
     struct Ref {
@@ -107,6 +108,7 @@ class Spool {
     uint64_t live_bytes_ = 0;  // header + payload of every record in index_
     bool dirty_ = false;
     SpoolStats stats_;
+    mutable std::mutex mu_;  // guards everything above; public methods take it
 };
 
 }  // namespace sentinel::transport

@@ -402,6 +402,26 @@ TEST_F(ShipperTest, StopCutsARequestInFlightAtTheDeadline) {
     EXPECT_EQ(c.delivered, 0u);
 }
 
+TEST_F(ShipperTest, AlertsReachTheSpoolWhileARequestIsInFlight) {
+    // A slow server keeps the sender inside one request; alerts submitted meanwhile must be on
+    // disk at once (a kill -9 now must not lose them), not wait for the request to finish.
+    command("delay 30");
+    auto o = options();
+    o.request_timeout = 120;
+    auto shipper = make(o);
+    ASSERT_TRUE(shipper->start().is_ok());
+    shipper->submit(alert(0));
+    ASSERT_TRUE(eventually([&] { return server_.stats()["requests"].get<int>() >= 2; }, kWait));
+    for (int i = 1; i <= 5; ++i) {
+        shipper->submit(alert(i));
+    }
+    ASSERT_TRUE(eventually([&] { return shipper->counters().spool_depth == 6; }, kWait))
+        << "spool depth " << shipper->counters().spool_depth;
+    EXPECT_EQ(shipper->counters().delivered, 0u);
+    shipper->stop(0.2);
+    EXPECT_EQ(shipper->counters().spool_depth, 6u);
+}
+
 TEST_F(ShipperTest, WrongApiKeyKeepsAlertsSpooled) {
     auto o = options();
     o.api_key = "wrong";
