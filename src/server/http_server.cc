@@ -249,7 +249,9 @@ struct HttpServer::Impl {
         parser.header_limit(8192);
         stream.expires_after(kRequestTimeout);
         error_code ec;
-        co_await http::async_read(stream, buf, parser, net::redirect_error(use_awaitable, ec));
+        // The header is enough; any body is ignored and the connection closed after the 301.
+        co_await http::async_read_header(stream, buf, parser,
+                                         net::redirect_error(use_awaitable, ec));
         if (ec) {
             metrics.conn_error(is_timeout(ec) ? ConnError::kTimeout : ConnError::kReadError);
             co_return;
