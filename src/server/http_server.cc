@@ -48,6 +48,7 @@ constexpr auto kWriteTimeout = std::chrono::seconds(30);
 constexpr auto kWsWriteStall = std::chrono::seconds(5);
 constexpr auto kWsPace = std::chrono::milliseconds(100);  // at most 10 flushes per second
 constexpr auto kRetentionEvery = std::chrono::seconds(60);
+constexpr int kMaxConnections = 10'000;  // concurrent, all listeners together
 constexpr auto kAgentPruneEvery = std::chrono::hours(1);
 constexpr const char* kCiphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -149,6 +150,16 @@ struct HttpServer::Impl {
     bool redirect_enabled = false;
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};  // requests between parsing and their answer
+    std::atomic<int> connections{0};
+
+    // Holds one unit of the connection cap for the life of a session.
+    struct ConnSlot {
+        explicit ConnSlot(std::atomic<int>& n) : count(n) {}
+        ConnSlot(const ConnSlot&) = delete;
+        ConnSlot& operator=(const ConnSlot&) = delete;
+        ~ConnSlot() { --count; }
+        std::atomic<int>& count;
+    };
 
     std::mutex ws_mu;
     std::vector<std::weak_ptr<WsClient>> ws_clients;
@@ -231,6 +242,12 @@ struct HttpServer::Impl {
                 continue;
             }
             metrics.connection_accepted();
+            if (connections.fetch_add(1) >= kMaxConnections) {
+                --connections;
+                metrics.conn_error(ConnError::kConnLimit);
+                sock.close(ec);
+                continue;
+            }
             auto ex = sock.get_executor();
             if (kind == 2) {
                 net::co_spawn(ex, redirect_session(std::move(sock)), net::detached);
@@ -243,6 +260,7 @@ struct HttpServer::Impl {
     }
 
     awaitable<void> redirect_session(tcp::socket sock) {
+        ConnSlot slot(connections);
         beast::tcp_stream stream(std::move(sock));
         beast::flat_buffer buf;
         http::request_parser<http::empty_body> parser;
@@ -282,6 +300,7 @@ struct HttpServer::Impl {
     }
 
     awaitable<void> tls_session(tcp::socket sock, Port port) {
+        ConnSlot slot(connections);
         error_code ec;
         const auto peer = sock.remote_endpoint(ec);
         const std::string peer_ip = ec ? "" : host_literal(peer.address());
