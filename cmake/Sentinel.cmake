@@ -62,11 +62,12 @@ function(sentinel_test name)
       SENTINEL_PCAP_DIR="${SENTINEL_PCAP_DIR}")
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
   sentinel_apply_defaults(${name})
-  set(props ENVIRONMENT "TZ=UTC;LC_ALL=C")
+  # TZ=UTC and LC_ALL=C come from the test presets (CMakePresets.json).
+  set(props "")
   if(ARG_LABELS)
-    list(APPEND props LABELS "${ARG_LABELS}")
+    set(props PROPERTIES LABELS "${ARG_LABELS}")
   endif()
-  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60 ${props})
 endfunction()
 
 # Walks the link graph of every packet-path library and fails the configure step when one of

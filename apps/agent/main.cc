@@ -1,11 +1,156 @@
-#include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <map>
 #include <string>
 
-int main(int argc, char** argv) {
-    CLI::App app{"NetSentinel agent: captures packets, runs the detectors and ships alerts"};
-    std::string config_path = "sentinel_config.json";
-    app.add_option("--config", config_path, "Config file")->capture_default_str();
-    CLI11_PARSE(app, argc, argv);
+#include "agent/live.h"
+#include "agent/offline.h"
+#include "capture/pcap_source.h"
+#include "config/config.h"
+#include "schema/alert.h"
+
+namespace {
+
+enum class Output { kServer, kJsonl, kNone };
+
+int list_interfaces() {
+    auto list = sentinel::capture::list_interfaces();
+    if (!list) {
+        std::fprintf(stderr, "%s\n", list.error().c_str());
+        return 1;
+    }
+    const auto chosen = sentinel::capture::choose_interface();
+    for (const auto& i : *list) {
+        std::string addresses;
+        for (const auto& a : i.addresses) {
+            addresses += (addresses.empty() ? "" : ", ") + a;
+        }
+        std::printf("%s %-16s %s%s%s\n", chosen && *chosen == i.name ? "*" : " ", i.name.c_str(),
+                    i.up ? "up" : "down", i.loopback ? " loopback" : "",
+                    addresses.empty() ? "" : ("  " + addresses).c_str());
+    }
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{
+        "NetSentinel agent: captures packets, runs the eight detectors, scales them by "
+        "reputation and ships alerts to sentinel-server over verified TLS"};
+    std::string config_path = "sentinel_config.json";
+    std::string read_path;
+    std::optional<Output> output;
+    std::vector<std::string> only;
+    bool no_progress = false;
+    bool list = false;
+    sentinel::agent::LiveOptions live;
+    std::string log_format = "text";
+    int buffer_mb = 16;
+    bool no_promisc = false;
+
+    app.add_option("--config", config_path, "Config file (sentinel_config.json)")
+        ->capture_default_str();
+    app.add_option("--server", live.server,
+                   "Agent API base URL, e.g. https://10.0.0.5:8444 (default: "
+                   "https://<server_host>:<agent_port> from the config)");
+    app.add_option("--iface", live.capture.interface,
+                   "Capture interface (default: the first that is up, not loopback and has an "
+                   "address; see --list-interfaces)");
+    app.add_flag("--list-interfaces", list, "List capture interfaces and exit");
+    app.add_option("--read", read_path, "Analyse a pcap or pcapng file instead of capturing live")
+        ->check(CLI::ExistingFile);
+    app.add_option("--output", output,
+                   "Where alerts go: 'server' (default live; with --read, ship the file's alerts), "
+                   "'jsonl' (one JSON line per alert on stdout, no server; default with --read), "
+                   "'none' (count only, for benchmarks)")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, Output>{
+                {"server", Output::kServer}, {"jsonl", Output::kJsonl}, {"none", Output::kNone}},
+            CLI::ignore_case));
+    app.add_option("--bpf", live.capture.bpf,
+                   "Capture filter in libpcap syntax (default: every frame, IPv4 and IPv6)");
+    app.add_option("--snaplen", live.capture.snap_length, "Bytes kept per captured frame")
+        ->capture_default_str()
+        ->check(CLI::Range(64, 262144));
+    app.add_option("--buffer-mb", buffer_mb, "Kernel capture buffer in MiB")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 2048));
+    app.add_flag("--no-promisc", no_promisc, "Do not put the interface into promiscuous mode");
+    app.add_option("--state-dir", live.state_dir,
+                   "Agent identity, alert spool and reputation cache (default: state_dir from "
+                   "the config, /var/lib/netsentinel)");
+    app.add_flag("--insecure", live.insecure,
+                 "Send alerts even when the server certificate cannot be verified (never the "
+                 "default; for lab use only)");
+    app.add_flag("--quiet", live.quiet, "Print only warnings and errors");
+    app.add_option("--log-format", log_format, "Console and log format: text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    app.add_option("--detectors", only,
+                   "Run only these detectors (port_scan syn_flood icmp_flood suspicious_port "
+                   "arp_spoof dns_tunnel exfiltration brute_force); all by default");
+    app.add_flag("--no-progress", no_progress,
+                 "With --read --output jsonl: never draw the progress bar (it is drawn only when "
+                 "stderr is a terminal)");
+    app.set_version_flag("--version", SENTINEL_VERSION);
+    CLI11_PARSE(app, argc, argv);
+
+    if (list) {
+        return list_interfaces();
+    }
+    const Output out = output.value_or(read_path.empty() ? Output::kServer : Output::kJsonl);
+    if (read_path.empty() && out != Output::kServer) {
+        std::fprintf(stderr, "--output jsonl and none need --read FILE\n");
+        return 2;
+    }
+
+    sentinel::config::LoadWarnings warnings;
+    auto config = sentinel::config::load_config(config_path, &warnings);
+    if (!config) {
+        std::fprintf(stderr, "%s\n", config.error().c_str());
+        return 2;
+    }
+    for (const auto& w : warnings.messages) {
+        std::fprintf(stderr, "config: %s\n", w.c_str());
+    }
+
+    if (out != Output::kServer) {
+        sentinel::agent::OfflineOptions options;
+        options.path = read_path;
+        options.output = out == Output::kJsonl ? sentinel::agent::OutputFormat::kJsonl
+                                               : sentinel::agent::OutputFormat::kNone;
+        options.detectors = config->detectors;
+        options.only = only;
+        options.progress = !no_progress && ::isatty(STDERR_FILENO) == 1;
+        options.agent_id = sentinel::schema::make_alert_id().substr(0, 16);
+        options.hostname = sentinel::agent::local_hostname();
+        options.os = sentinel::agent::local_os();
+        auto summary = sentinel::agent::run_offline(options, stdout, stderr);
+        if (!summary) {
+            std::fprintf(stderr, "%s\n", summary.error().c_str());
+            return 1;
+        }
+        const std::string text = sentinel::agent::format_summary(*summary);
+        std::fwrite(text.data(), 1, text.size(), stderr);
+        return 0;
+    }
+
+    if (auto s = sentinel::config::check_api_key(*config); !s.is_ok()) {
+        std::fprintf(stderr, "%s\n", s.message().c_str());
+        return 2;
+    }
+    live.config = std::move(config.value());
+    live.read_file = read_path;
+    live.only = only;
+    live.capture.buffer_bytes = buffer_mb << 20;
+    live.capture.promiscuous = !no_promisc;
+    if (live.state_dir.empty()) {
+        live.state_dir = sentinel::config::resolve_path(live.config, live.config.state_dir);
+    }
+    live.log_format = log_format == "json" ? sentinel::transport::LogFormat::kJson
+                                           : sentinel::transport::LogFormat::kText;
+    return sentinel::agent::run_live(live);
 }

@@ -52,6 +52,9 @@ struct StorageConfig {
 // One loader serves the server, the agent and sentinel-certs.
 struct Config {
     std::string source_path;  // the file it was loaded from ("" for built-in defaults)
+    // Absolute directory that relative paths in the file are resolved against: the config file's
+    // own directory (the current directory for built-in defaults). See resolve_path().
+    std::string base_dir;
 
     // Shared.
     std::string api_key;  // secret
@@ -75,8 +78,10 @@ struct Config {
     double agent_offline_after = 90;    // seconds without contact
 
     // Agent.
-    std::string virustotal_api_key;  // secret; VIRUSTOTAL_API_KEY in the environment wins
+    std::string virustotal_api_key;         // secret; VIRUSTOTAL_API_KEY in the environment wins
+    std::string virustotal_api_key_source;  // "environment", "config" or "" (no key)
     std::string virustotal_base_url = "https://www.virustotal.com/api/v3";
+    std::string virustotal_ca_file;  // empty: the system trust store
     uint32_t vt_requests_per_minute = 4;
     uint32_t vt_daily_quota = 500;
     uint32_t vt_cache_clean_ttl = 3600;
@@ -108,7 +113,41 @@ Result<Config> load_config(const std::string& path, LoadWarnings* warnings = nul
 Result<Config> parse_config(const std::string& text, const std::string& path,
                             LoadWarnings* warnings = nullptr);
 
-// The effective configuration as pretty JSON, with every secret masked.
+// The effective configuration as pretty JSON, with every secret masked and paths resolved.
 std::string describe(const Config& config);
+
+// The host an agent connects to: server_host, except that "0.0.0.0", "::" and "" (bind-all
+// values written for the server) mean the local machine, 127.0.0.1.
+std::string agent_connect_host(const Config& config);
+
+// Ok when api_key holds at least 16 characters. The server and agents call it at start-up so that
+// an empty or trivial key never disables authentication (seed S5); the message says how to fix it.
+Status check_api_key(const Config& config);
+
+// An absolute path for a path taken from the config: absolute paths are kept, relative ones are
+// joined to config.base_dir (the config file's directory). Backslashes count as separators so
+// that configs written on Windows work everywhere.
+std::string resolve_path(const Config& config, const std::string& path);
+
+// "****" plus the length for a non-empty secret ("" stays ""); never any part of the value.
+std::string mask_secret(const std::string& secret);
+
+// A PostgreSQL connection string with its password (URI user info, password= keyword or query
+// parameter) replaced by "****".
+std::string mask_dsn(const std::string& dsn);
+
+// One documented key of sentinel_config.json (the loader validates against the same table).
+struct KeyInfo {
+    std::string name;
+    std::string type;           // what the loader expects, as said in error messages
+    std::string default_value;  // JSON text ("" for secrets without a default)
+    std::string help;
+};
+
+// Every key the loader accepts, in documentation order.
+std::vector<KeyInfo> config_keys();
+
+// A Markdown table of config_keys(); docs/config.md embeds it verbatim.
+std::string schema_markdown();
 
 }  // namespace sentinel::config

@@ -13,6 +13,40 @@ constexpr std::array<uint64_t, 5> kPerMille = {1000, 750, 500, 250, 100};
 
 std::string_view to_string(Tier t) { return kTierNames[static_cast<size_t>(t)]; }
 
+std::optional<Tier> parse_tier(std::string_view text) {
+    for (size_t i = 0; i < kTierNames.size(); ++i) {
+        const std::string_view name = kTierNames[i];
+        if (name.size() != text.size()) {
+            continue;
+        }
+        bool same = true;
+        for (size_t k = 0; k < name.size() && same; ++k) {
+            const char c = text[k];
+            same = (c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c) == name[k];
+        }
+        if (same) {
+            return static_cast<Tier>(i);
+        }
+    }
+    return std::nullopt;
+}
+
+Tier tier_for(uint32_t malicious, uint32_t suspicious, int32_t reputation) {
+    if (malicious >= 9) {
+        return Tier::kCritical;
+    }
+    if (malicious >= 3) {
+        return Tier::kHigh;
+    }
+    if (malicious >= 1 || suspicious >= 5) {
+        return Tier::kMedium;
+    }
+    if (reputation < -10) {
+        return Tier::kLow;
+    }
+    return Tier::kClean;
+}
+
 uint64_t scale_threshold(uint64_t base, Tier tier) {
     const uint64_t per_mille = kPerMille[static_cast<size_t>(tier)];
     const uint64_t scaled = (base * per_mille + 999) / 1000;
@@ -42,7 +76,9 @@ void append_suffix(std::string& message, const Verdict& v) {
     message += ':';
     message += to_string(v.tier);
     message += " \u2014 ";
-    if (v.malicious == 0 && v.suspicious == 0) {
+    if (!v.detail.empty()) {
+        message += v.detail;
+    } else if (v.malicious == 0 && v.suspicious == 0) {
         message += "rep=" + std::to_string(v.reputation);
     } else {
         if (v.malicious > 0) {

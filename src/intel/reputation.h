@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,12 @@ namespace sentinel::intel {
 enum class Tier : uint8_t { kClean = 0, kLow = 1, kMedium = 2, kHigh = 3, kCritical = 4 };
 
 std::string_view to_string(Tier t);  // "CLEAN", "LOW", "MEDIUM", "HIGH", "CRITICAL"
+// Case-insensitive inverse of to_string; nullopt for anything else.
+std::optional<Tier> parse_tier(std::string_view text);
+
+// The original's tier rule, checked in order: CRITICAL malicious >= 9, HIGH >= 3, MEDIUM >= 1 or
+// suspicious >= 5, LOW reputation < -10, else CLEAN.
+Tier tier_for(uint32_t malicious, uint32_t suspicious, int32_t reputation);
 
 // What is known about one endpoint. `source` says where it came from ("VT" for VirusTotal, or a
 // feed name) and is used in the alert message suffix.
@@ -22,7 +29,15 @@ struct Verdict {
     uint32_t suspicious = 0;
     int32_t reputation = 0;
     std::string_view source = "VT";
+    // When non-empty, replaces the counts in the message suffix (a feed names its file here:
+    // "[FEED:HIGH — feodo.csv]"). Points at storage that lives as long as the view.
+    std::string_view detail = {};
 };
+
+// The more severe of two verdicts; on a tie the first one.
+inline const Verdict& more_severe(const Verdict& a, const Verdict& b) {
+    return b.tier > a.tier ? b : a;
+}
 
 // max(1, ceil(base × multiplier)) with multipliers CRITICAL 0.10, HIGH 0.25, MEDIUM 0.50,
 // LOW 0.75, CLEAN 1.00.
@@ -31,7 +46,8 @@ uint64_t scale_threshold(uint64_t base, Tier tier);
 schema::Severity adjust_severity(schema::Severity base, Tier tier);
 // Appends the original's suffix for a non-CLEAN verdict: two spaces, then
 // "[VT:<TIER> — <m> malicious, <s> suspicious]" (zero parts omitted) or "rep=<reputation>" when
-// both counts are zero. Nothing is appended for CLEAN.
+// both counts are zero; a non-empty verdict.detail replaces the counts. Nothing is appended for
+// CLEAN.
 void append_suffix(std::string& message, const Verdict& verdict);
 
 // Why a lookup is wanted: an endpoint that a detector is counting right now goes before passive

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "capture/pcap_source.h"
+#include "config/config.h"
+#include "transport/console.h"
+
+namespace sentinel::agent {
+
+// Everything the agent needs to capture (or replay a file) and ship alerts to the server.
+struct LiveOptions {
+    config::Config config;
+    std::string read_file;         // replay this capture instead of an interface (then exit)
+    capture::LiveOptions capture;  // interface, BPF, snap length, buffer, promiscuous mode
+    std::string server;            // --server URL; empty: https://<server_host>:<agent_port>
+    std::string state_dir;         // identity, spool and reputation cache
+    bool insecure = false;         // allow an unverified TLS connection (explicit flag only)
+    bool quiet = false;
+    transport::LogFormat log_format = transport::LogFormat::kText;
+    std::vector<std::string> only;  // detectors to run; all when empty
+    double stats_interval = 30;     // seconds between console stats lines
+    double drain_seconds = 30;      // after a replay, how long to wait for delivery
+};
+
+// Runs capture → decode → detect → reputation → delivery until a stop signal (or the end of a
+// replayed file) and returns the process exit code: 0 after a clean stop, 1 when capture failed,
+// 2 for a setup problem (config, CA, state directory) that the message names.
+int run_live(const LiveOptions& options);
+
+}  // namespace sentinel::agent

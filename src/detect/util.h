@@ -1,0 +1,91 @@
+#pragma once
+
+#include <bitset>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ip_address.h"
+#include "common/time.h"
+#include "detect/detector.h"
+#include "detect/lru_table.h"
+#include "detect/windows.h"
+#include "schema/alert.h"
+
+namespace sentinel::detect {
+
+// A set of TCP/UDP ports with a constant-time test (8 KiB).
+class PortSet {
+  public:
+    void assign(const std::vector<uint16_t>& ports) {
+        bits_.reset();
+        for (const uint16_t p : ports) {
+            bits_.set(p);
+        }
+    }
+    bool contains(uint16_t port) const { return bits_.test(port); }
+
+  private:
+    std::bitset<65536> bits_;
+};
+
+// Window length as the original printed it: "10", "2.5".
+std::string window_text(double seconds);
+
+// An alert with the fields a detector decides; the agent adds id and identity.
+schema::Alert make_alert(Timestamp ts, schema::Severity level, std::string_view category,
+                         std::string message, std::string src);
+
+// False for broadcast and multicast destinations (255.255.255.255, 224/4, ff00::/8).
+bool is_unicast(const IpAddress& ip);
+
+// Per-key event or byte counts over a sliding window, for at most `capacity` keys (LRU).
+template <typename Key, typename Count, typename Hash = std::hash<Key>>
+class RateTracker {
+  public:
+    struct Result {
+        uint32_t index = 0;
+        bool inserted = false;  // first sight of the key (or first since it was evicted)
+        Count total = 0;        // over the window, including this event
+    };
+
+    void reset(uint32_t capacity, double window_seconds) {
+        table_.reset(capacity);
+        windows_.assign(table_.capacity(), RateWindow<Count>{});
+        slot_ns_ = slot_width_ns(window_seconds, RateWindow<Count>::kSubIntervals);
+    }
+
+    Result add(const Key& key, Timestamp ts, Count amount) {
+        const auto slot = table_.find_or_insert(key);
+        RateWindow<Count>& w = windows_[slot.index];
+        if (slot.inserted) {
+            w = RateWindow<Count>{};
+        }
+        return {slot.index, slot.inserted, w.add(slot_of(ts, slot_ns_), amount)};
+    }
+
+    const LruTable<Key, Hash>& table() const { return table_; }
+    uint64_t state_bytes() const {
+        return table_.memory_bytes() + windows_.size() * sizeof(RateWindow<Count>);
+    }
+    static constexpr uint64_t bytes_per_key() {
+        return LruTable<Key, Hash>::bytes_per_entry() + sizeof(RateWindow<Count>);
+    }
+
+  private:
+    LruTable<Key, Hash> table_;
+    std::vector<RateWindow<Count>> windows_;
+    int64_t slot_ns_ = 1;
+};
+
+// Appends "<prefix>.size", ".capacity" and ".evictions" for a table.
+template <typename Table>
+void collect_table(std::string_view prefix, const Table& table, CounterList& out) {
+    const std::string p(prefix);
+    out.push_back({p + ".size", table.size()});
+    out.push_back({p + ".capacity", table.capacity()});
+    out.push_back({p + ".evictions", table.evictions()});
+}
+
+}  // namespace sentinel::detect

@@ -1,0 +1,306 @@
+#include "platform/platform.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#if defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
+
+namespace sentinel::platform {
+
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+Status write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return Status::error(errno_text(errno));
+        }
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+    return Status::ok();
+}
+
+std::string parent_of(const std::string& path) {
+    const auto parent = std::filesystem::path(path).parent_path();
+    return parent.empty() ? std::string(".") : parent.string();
+}
+
+std::atomic<int> g_stop_signal{0};
+int g_wake_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int sig) {
+    int expected = 0;
+    g_stop_signal.compare_exchange_strong(expected, sig);
+    if (g_wake_pipe[1] >= 0) {
+        const int saved = errno;
+        const char byte = 1;
+        [[maybe_unused]] const ssize_t ignored = ::write(g_wake_pipe[1], &byte, 1);
+        errno = saved;
+    }
+}
+
+}  // namespace
+
+std::string hostname() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') {
+        return "unknown";
+    }
+    return buf;
+}
+
+std::string os_description() {
+    struct utsname u {};
+    if (::uname(&u) != 0) {
+        return "unknown";
+    }
+#if defined(__APPLE__)
+    // uname reports the Darwin kernel release; the product version is what people recognise.
+    char version[64] = {};
+    size_t size = sizeof(version) - 1;
+    if (::sysctlbyname("kern.osproductversion", version, &size, nullptr, 0) == 0 &&
+        version[0] != '\0') {
+        return std::string("macOS ") + version;
+    }
+    return std::string("macOS (Darwin ") + u.release + ")";
+#else
+    return std::string(u.sysname) + " " + u.release;
+#endif
+}
+
+Status create_directories(const std::string& path, unsigned mode) {
+    if (path.empty()) {
+        return Status::error("empty directory path");
+    }
+    std::string current;
+    std::stringstream parts(path);
+    std::string part;
+    if (path.front() == '/') {
+        current = "/";
+    }
+    while (std::getline(parts, part, '/')) {
+        if (part.empty()) {
+            continue;
+        }
+        if (!current.empty() && current.back() != '/') {
+            current += '/';
+        }
+        current += part;
+        if (::mkdir(current.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
+            return Status::error("cannot create directory " + current + ": " + errno_text(errno));
+        }
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return Status::error("cannot create directory " + path + ": " + errno_text(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        return Status::error(path + " exists and is not a directory");
+    }
+    return Status::ok();
+}
+
+Status write_file_atomic(const std::string& path, std::string_view content, unsigned mode,
+                         bool durable) {
+    const std::string tmp = path + ".tmp";
+    const int fd =
+        ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
+    if (fd < 0) {
+        return Status::error("cannot write " + tmp + ": " + errno_text(errno));
+    }
+    // open() applies the umask; the mode must be exact from the first byte on.
+    Status st = ::fchmod(fd, static_cast<mode_t>(mode)) == 0 ? Status::ok()
+                                                             : Status::error(errno_text(errno));
+    if (st) {
+        st = write_all(fd, content);
+    }
+    if (st && durable && ::fsync(fd) != 0) {
+        st = Status::error(errno_text(errno));
+    }
+    if (::close(fd) != 0 && st) {
+        st = Status::error(errno_text(errno));
+    }
+    if (!st) {
+        ::unlink(tmp.c_str());
+        return Status::error("cannot write " + tmp + ": " + st.message());
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        return Status::error("cannot replace " + path + ": " + errno_text(err));
+    }
+    return durable ? sync_directory(parent_of(path)) : Status::ok();
+}
+
+Result<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return Error{"cannot read " + path + ": " + errno_text(errno)};
+    }
+    std::ostringstream out;
+    out << in.rdbuf();
+    if (in.bad()) {
+        return Error{"cannot read " + path};
+    }
+    return out.str();
+}
+
+Result<std::FILE*> open_for_append(const std::string& path, unsigned mode) {
+    const int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, static_cast<mode_t>(mode));
+    if (fd < 0) {
+        return Error{"cannot open " + path + ": " + errno_text(errno)};
+    }
+    ::fchmod(fd, static_cast<mode_t>(mode));
+    std::FILE* file = ::fdopen(fd, "ab");
+    if (file == nullptr) {
+        const int err = errno;
+        ::close(fd);
+        return Error{"cannot open " + path + ": " + errno_text(err)};
+    }
+    return file;
+}
+
+Status sync_file(std::FILE* file) {
+    if (std::fflush(file) != 0) {
+        return Status::error(errno_text(errno));
+    }
+#if defined(__APPLE__)
+    const int rc = ::fsync(::fileno(file));
+#else
+    const int rc = ::fdatasync(::fileno(file));
+#endif
+    return rc == 0 ? Status::ok() : Status::error(errno_text(errno));
+}
+
+Status sync_directory(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        return Status::error("cannot open directory " + path + ": " + errno_text(errno));
+    }
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    // Some file systems refuse fsync on directories; the rename is still atomic there.
+    if (rc != 0 && err != EINVAL && err != EROFS) {
+        return Status::error("cannot flush directory " + path + ": " + errno_text(err));
+    }
+    return Status::ok();
+}
+
+Result<unsigned> file_mode(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return Error{path + ": " + errno_text(errno)};
+    }
+    return static_cast<unsigned>(st.st_mode & 07777);
+}
+
+FileLock::FileLock(FileLock&& other) noexcept : handle_(other.handle_) { other.handle_ = -1; }
+
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+    if (this != &other) {
+        if (handle_ >= 0) {
+            ::close(handle_);
+        }
+        handle_ = other.handle_;
+        other.handle_ = -1;
+    }
+    return *this;
+}
+
+FileLock::~FileLock() {
+    if (handle_ >= 0) {
+        ::close(handle_);
+    }
+}
+
+Result<FileLock> lock_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return Error{"cannot open " + path + ": " + errno_text(errno)};
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int err = errno;
+        ::close(fd);
+        if (err == EWOULDBLOCK) {
+            return Error{path + " is locked by another running process"};
+        }
+        return Error{"cannot lock " + path + ": " + errno_text(err)};
+    }
+    return FileLock(fd);
+}
+
+bool is_terminal(std::FILE* stream) { return stream != nullptr && ::isatty(::fileno(stream)) == 1; }
+
+Status install_stop_handlers() {
+    if (g_wake_pipe[0] < 0) {
+        if (::pipe(g_wake_pipe) != 0) {
+            return Status::error("cannot create a pipe: " + errno_text(errno));
+        }
+        for (const int fd : g_wake_pipe) {
+            ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+            ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        }
+    }
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+        if (::sigaction(sig, &sa, nullptr) != 0) {
+            return Status::error("cannot install a signal handler: " + errno_text(errno));
+        }
+    }
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGPIPE, &ignore, nullptr);
+    return Status::ok();
+}
+
+bool stop_requested() { return g_stop_signal.load() != 0; }
+
+int stop_signal() { return g_stop_signal.load(); }
+
+bool wait_for_stop(double seconds) {
+    if (stop_requested() || g_wake_pipe[0] < 0) {
+        if (!stop_requested() && seconds > 0) {
+            ::usleep(static_cast<useconds_t>(std::min(seconds, 1.0) * 1e6));
+        }
+        return stop_requested();
+    }
+    struct pollfd pfd {};
+    pfd.fd = g_wake_pipe[0];
+    pfd.events = POLLIN;
+    const int timeout_ms = static_cast<int>(std::ceil(std::max(0.0, seconds) * 1000));
+    if (::poll(&pfd, 1, timeout_ms) > 0) {
+        char buf[16];
+        while (::read(g_wake_pipe[0], buf, sizeof(buf)) > 0) {
+        }
+    }
+    return stop_requested();
+}
+
+void reset_stop_request() { g_stop_signal.store(0); }
+
+}  // namespace sentinel::platform

@@ -1,0 +1,131 @@
+#include "virustotal/transport.h"
+
+#include <curl/curl.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <mutex>
+#include <utility>
+
+namespace sentinel::virustotal {
+
+namespace {
+
+constexpr const char* kUserAgent = "NetSentinel-Agent/4.0";
+constexpr size_t kMaxBody = 1 << 20;  // VirusTotal answers are a few KB
+
+struct Exchange {
+    HttpResponse* response;
+    const std::atomic<bool>* abort;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+    auto* ex = static_cast<Exchange*>(user);
+    const size_t n = size * count;
+    if (ex->response->body.size() + n > kMaxBody) {
+        return 0;  // aborts the transfer
+    }
+    ex->response->body.append(data, n);
+    return n;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+    auto* ex = static_cast<Exchange*>(user);
+    const size_t n = size * count;
+    std::string_view line(data, n);
+    constexpr std::string_view kName = "retry-after:";
+    if (line.size() > kName.size()) {
+        bool match = true;
+        for (size_t i = 0; i < kName.size() && match; ++i) {
+            match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
+        }
+        if (match) {
+            // Only the delta-seconds form; an HTTP date falls back to the default back-off.
+            const std::string value(line.substr(kName.size()));
+            char* end = nullptr;
+            const long long seconds = std::strtoll(value.c_str(), &end, 10);
+            if (end != value.c_str() && seconds >= 0) {
+                ex->response->retry_after_seconds = seconds;
+            }
+        }
+    }
+    return n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    auto* ex = static_cast<Exchange*>(user);
+    return ex->abort != nullptr && ex->abort->load() ? 1 : 0;
+}
+
+void global_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+}  // namespace
+
+CurlTransport::CurlTransport(CurlOptions options) : options_(std::move(options)) {
+    global_init();
+    while (!options_.base_url.empty() && options_.base_url.back() == '/') {
+        options_.base_url.pop_back();
+    }
+    handle_ = curl_easy_init();
+}
+
+CurlTransport::~CurlTransport() {
+    if (handle_ != nullptr) {
+        curl_easy_cleanup(static_cast<CURL*>(handle_));
+    }
+}
+
+HttpResponse CurlTransport::get(const std::string& path) {
+    HttpResponse response;
+    auto* curl = static_cast<CURL*>(handle_);
+    if (curl == nullptr) {
+        response.error = "HTTP client could not be initialised";
+        return response;
+    }
+    curl_easy_reset(curl);
+    Exchange ex{&response, options_.abort};
+    const std::string url = options_.base_url + path;
+    const std::string key_header = "x-apikey: " + options_.api_key;
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, key_header.c_str());
+    headers = curl_slist_append(headers, "Accept: application/json");
+
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.timeout_seconds);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
+    if (!options_.ca_file.empty()) {
+        curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+    }
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ex);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &ex);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &ex);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+
+    const CURLcode rc = curl_easy_perform(curl);
+    curl_slist_free_all(headers);
+    if (rc != CURLE_OK) {
+        response.status = 0;
+        response.error = curl_easy_strerror(rc);
+        return response;
+    }
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    response.status = status;
+    return response;
+}
+
+}  // namespace sentinel::virustotal

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace sentinel::virustotal {
+
+struct HttpResponse {
+    long status = 0;  // 0 when no HTTP answer arrived (network error)
+    std::string body;
+    std::optional<int64_t> retry_after_seconds;
+    std::string error;  // set on network errors
+};
+
+// Issues GET requests against the VirusTotal API (or a stand-in in tests).
+class Transport {
+  public:
+    virtual ~Transport() = default;
+    // GET <base_url><path>; never throws. Blocks for at most the configured timeout.
+    virtual HttpResponse get(const std::string& path) = 0;
+};
+
+struct CurlOptions {
+    std::string base_url;  // e.g. https://www.virustotal.com/api/v3 (no trailing slash needed)
+    std::string api_key;
+    std::string ca_file;  // empty: the system trust store
+    long timeout_seconds = 15;
+    const std::atomic<bool>* abort = nullptr;  // set to cancel a request in flight
+};
+
+// libcurl implementation: TLS verification on, x-apikey header, one reused handle.
+class CurlTransport final : public Transport {
+  public:
+    explicit CurlTransport(CurlOptions options);
+    ~CurlTransport() override;
+    CurlTransport(const CurlTransport&) = delete;
+    CurlTransport& operator=(const CurlTransport&) = delete;
+
+    HttpResponse get(const std::string& path) override;
+
+  private:
+    CurlOptions options_;
+    void* handle_ = nullptr;
+};
+
+}  // namespace sentinel::virustotal

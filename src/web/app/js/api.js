@@ -1,0 +1,41 @@
+// HTTP calls to our own server (same origin, session cookie). A 401 from any call means the
+// session is gone: listeners of 'auth-required' show the login page.
+
+export class AuthError extends Error {}
+
+export const auth_events = new EventTarget();
+
+export async function api(path, { method = 'GET', body, signal } = {}) {
+    const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' }, signal };
+    if (body !== undefined) {
+        init.headers['Content-Type'] = 'application/json';
+        init.body = JSON.stringify(body);
+    }
+    const res = await fetch(path, init);
+    if (res.status === 401 && path !== '/api/login') {
+        auth_events.dispatchEvent(new Event('auth-required'));
+        throw new AuthError('Unauthorized');
+    }
+    let data = null;
+    const type = res.headers.get('Content-Type') || '';
+    if (type.includes('json')) {
+        data = await res.json().catch(() => null);
+    }
+    if (!res.ok) {
+        const err = new Error((data && data.error) || `HTTP ${res.status}`);
+        err.status = res.status;
+        throw err;
+    }
+    return data;
+}
+
+// GET /api/alerts with the feed's filters; returns {alerts, next}.
+export function fetch_alerts({ level, q, before, until, limit = 200 }, signal) {
+    const p = new URLSearchParams();
+    p.set('limit', String(limit));
+    if (level && level !== 'ALL') p.set('level', level);
+    if (q) p.set('q', q);
+    if (before) p.set('before', before);
+    if (until) p.set('until', until);
+    return api(`/api/alerts?${p.toString()}`, { signal });
+}

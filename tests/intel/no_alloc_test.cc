@@ -1,0 +1,88 @@
+// Proves that the packet-thread calls of LocalReputation never allocate: this binary replaces the
+// global operator new and counts calls made while counting is switched on.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "intel/feeds.h"
+#include "intel/local_reputation.h"
+
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<uint64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(size_t size) {
+    if (g_counting.load(std::memory_order_relaxed)) {
+        g_allocations.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (void* p = std::malloc(size == 0 ? 1 : size)) {
+        return p;
+    }
+    throw std::bad_alloc();
+}
+// GCC cannot see that the replaced operator new above is malloc-backed.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
+
+namespace sentinel::intel {
+namespace {
+
+TEST(PacketPath, ReputationCallsDoNotAllocate) {
+    LocalOptions o;
+    o.ip_capacity = 64;
+    o.domain_capacity = 64;
+    o.ring_capacity = 32;
+    LocalReputation rep(o);
+    FeedIndexBuilder b({"list.txt"}, {Tier::kHigh});
+    (void)b.add_text(0, "198.51.100.0/24\n2001:db8::/32\n203.0.113.9\nevil.example\n");
+    rep.publish_feeds(b.build());
+
+    // Results waiting in the ring before counting starts (building them is not packet work).
+    LookupResult r;
+    r.ip = *IpAddress::parse("203.0.113.77");
+    r.found = true;
+    r.malicious = 5;
+    r.ttl_seconds = 60;
+    ASSERT_TRUE(rep.give_result(r));
+    const IpAddress v4 = *IpAddress::parse("198.51.100.4");
+    const IpAddress v6 = *IpAddress::parse("2001:db8::4");
+
+    // The instrument itself works.
+    g_allocations.store(0);
+    g_counting.store(true);
+    ::operator delete(::operator new(16));  // an explicit call cannot be elided
+    g_counting.store(false);
+    ASSERT_EQ(g_allocations.load(), 1u);
+
+    g_allocations.store(0);
+    g_counting.store(true);
+    rep.poll();  // adopts the feed index and absorbs the result
+    uint64_t seen = 0;
+    for (uint32_t i = 0; i < 1000; ++i) {
+        const IpAddress a = IpAddress::v4(0xCB007100u | (i & 0x1f));  // 203.0.113.0-31
+        rep.request(a, i % 2 == 0 ? Priority::kDetector : Priority::kWarm);
+        rep.request_domain("a1b2c3d4.tunnel.Evil.Example.", Priority::kDetector);
+        rep.request_domain("printer.local", Priority::kWarm);
+        seen += static_cast<uint64_t>(rep.ip(a).tier) + static_cast<uint64_t>(rep.ip(v4).tier) +
+                static_cast<uint64_t>(rep.ip(v6).tier) +
+                static_cast<uint64_t>(rep.domain("x.y.evil.example").tier);
+        if (i % 100 == 0) {
+            rep.poll();
+        }
+    }
+    g_counting.store(false);
+    EXPECT_EQ(g_allocations.load(), 0u);
+    EXPECT_GT(seen, 0u);
+    EXPECT_EQ(rep.ip(*IpAddress::parse("203.0.113.77")).tier, Tier::kHigh);
+    EXPECT_EQ(rep.domain("x.y.evil.example").tier, Tier::kHigh);
+}
+
+}  // namespace
+}  // namespace sentinel::intel

@@ -1,0 +1,83 @@
+#include "platform/platform.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/utsname.h>
+
+#include <fstream>
+
+#include "support/test_support.h"
+
+namespace sentinel::platform {
+namespace {
+
+TEST(Platform, HostnameAndOs) {
+    EXPECT_FALSE(hostname().empty());
+    struct utsname u {};
+    ASSERT_EQ(::uname(&u), 0);
+#if defined(__APPLE__)
+    EXPECT_EQ(os_description().rfind("macOS ", 0), 0u);
+#else
+    EXPECT_EQ(os_description(), std::string("Linux ") + u.release);
+#endif
+}
+
+TEST(Platform, CreateDirectoriesIsPrivateAndIdempotent) {
+    testing::TempDir tmp;
+    const std::string dir = tmp.file("a/b/c");
+    ASSERT_TRUE(create_directories(dir).is_ok());
+    EXPECT_EQ(*file_mode(dir), 0700u);
+    EXPECT_TRUE(create_directories(dir).is_ok());
+    std::ofstream(tmp.file("plain")) << "x";
+    const Status st = create_directories(tmp.file("plain/sub"));
+    ASSERT_FALSE(st.is_ok());
+    EXPECT_NE(st.message().find("plain"), std::string::npos);
+}
+
+TEST(Platform, AtomicWriteReplacesWithExactMode) {
+    testing::TempDir tmp;
+    const std::string path = tmp.file("f");
+    ASSERT_TRUE(write_file_atomic(path, "one", 0600).is_ok());
+    ASSERT_TRUE(write_file_atomic(path, "two", 0600).is_ok());
+    EXPECT_EQ(*read_file(path), "two");
+    EXPECT_EQ(*file_mode(path), 0600u);
+    EXPECT_FALSE(read_file(tmp.file("f.tmp")).is_ok());  // no temporary left behind
+    EXPECT_FALSE(read_file(tmp.file("missing")).is_ok());
+}
+
+TEST(Platform, LockFileIsExclusive) {
+    testing::TempDir tmp;
+    auto first = lock_file(tmp.file("lock"));
+    ASSERT_TRUE(first.is_ok());
+    auto second = lock_file(tmp.file("lock"));
+    ASSERT_FALSE(second.is_ok());
+    EXPECT_NE(second.error().find("another"), std::string::npos);
+    *first = FileLock();  // released
+    EXPECT_TRUE(lock_file(tmp.file("lock")).is_ok());
+}
+
+TEST(Platform, AppendFileHasExactMode) {
+    testing::TempDir tmp;
+    auto f = open_for_append(tmp.file("seg"), 0600);
+    ASSERT_TRUE(f.is_ok());
+    std::fputs("abc", *f);
+    EXPECT_TRUE(sync_file(*f).is_ok());
+    std::fclose(*f);
+    EXPECT_EQ(*file_mode(tmp.file("seg")), 0600u);
+    EXPECT_EQ(*read_file(tmp.file("seg")), "abc");
+}
+
+TEST(Platform, StopSignalIsRecorded) {
+    reset_stop_request();
+    ASSERT_TRUE(install_stop_handlers().is_ok());
+    EXPECT_FALSE(stop_requested());
+    EXPECT_FALSE(wait_for_stop(0.01));
+    ::raise(SIGTERM);
+    EXPECT_TRUE(wait_for_stop(10));
+    EXPECT_EQ(stop_signal(), SIGTERM);
+    reset_stop_request();
+    EXPECT_FALSE(stop_requested());
+}
+
+}  // namespace
+}  // namespace sentinel::platform
