@@ -385,7 +385,7 @@ struct HttpServer::Impl {
                     co_await write_response(tls_stream, check.refusal, req.version(), false);
                     break;
                 }
-                co_await ws_session(std::move(tls_stream), std::move(req), *check.identity);
+                co_await ws_session(std::move(tls_stream), std::move(req), *check.identity, r);
                 co_return;
             }
             const bool keep_alive = req.keep_alive() && !stopping;
@@ -446,8 +446,8 @@ struct HttpServer::Impl {
         co_return !ec;
     }
 
-    awaitable<void> ws_session(TlsStream stream, http::request<http::string_body> req,
-                               Identity who) {
+    awaitable<void> ws_session(TlsStream stream, http::request<http::string_body> req, Identity who,
+                               HttpRequest upgrade) {
         beast::get_lowest_layer(stream).expires_never();
         auto client = std::make_shared<WsClient>(WsStream(std::move(stream)));
         auto& ws = client->ws;
@@ -477,10 +477,17 @@ struct HttpServer::Impl {
             R"({"type":"hello","user":)" + std::string("\"") + json_escape(who.user) + "\"}";
         bool ok = co_await send(hello);
         net::steady_timer pace(ws.get_executor());
+        auto last_auth_check = std::chrono::steady_clock::now();
         while (ok && !client->closed && !stopping) {
+            // A logout (or a revoked token) ends the live feed too.
+            if (std::chrono::steady_clock::now() - last_auth_check > std::chrono::seconds(1)) {
+                last_auth_check = std::chrono::steady_clock::now();
+                if (!api.authenticate(upgrade))
+                    break;
+            }
             auto p = client->take();
             if (p.empty()) {
-                client->wake_timer.expires_after(std::chrono::seconds(30));
+                client->wake_timer.expires_after(std::chrono::seconds(5));
                 co_await client->wake_timer.async_wait(net::redirect_error(use_awaitable, ec));
                 continue;
             }
