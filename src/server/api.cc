@@ -11,7 +11,7 @@ namespace sentinel::server {
 
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;
 constexpr size_t kStateAlerts = 500;
 constexpr size_t kMaxPageLimit = 1000;
 constexpr size_t kExportPage = 1000;
