@@ -842,7 +842,7 @@ HttpResponse Api::asset(const HttpRequest& r) {
                               a->immutable ? "public, max-age=31536000, immutable" : "no-cache");
     resp.headers.emplace_back("Content-Security-Policy",
                               "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
-                              "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+                              "style-src 'self'; frame-ancestors 'none'; "
                               "base-uri 'none'; form-action 'self'");
     return resp;
 }
