@@ -11,7 +11,7 @@ namespace sentinel::server {
 
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;
 constexpr size_t kStateAlerts = 500;
 constexpr size_t kMaxPageLimit = 1000;
 constexpr size_t kExportPage = 1000;
@@ -259,7 +259,47 @@ std::string cookie_value(const std::string& header, const std::string& name) {
 
 Api::Api(const config::Config& config, store::Store& store, LiveState& live, Auth& auth,
          Metrics& metrics)
-    : config_(config), store_(store), live_(live), auth_(auth), metrics_(metrics) {}
+    : config_(config), store_(store), live_(live), auth_(auth), metrics_(metrics) {
+    worker_ = std::thread([this] { worker_loop(); });
+}
+
+Api::~Api() { stop_worker(); }
+
+void Api::stop_worker() {
+    {
+        std::lock_guard lock(worker_mu_);
+        worker_stop_ = true;
+        worker_queue_.clear();
+        worker_cv_.notify_all();
+    }
+    if (worker_.joinable())
+        worker_.join();
+}
+
+bool Api::submit_slow(std::function<void()> task) {
+    constexpr size_t kMaxQueued = 16;
+    std::lock_guard lock(worker_mu_);
+    if (worker_stop_ || worker_queue_.size() >= kMaxQueued)
+        return false;
+    worker_queue_.push_back(std::move(task));
+    worker_cv_.notify_one();
+    return true;
+}
+
+void Api::worker_loop() {
+    for (;;) {
+        std::function<void()> task;
+        {
+            std::unique_lock lock(worker_mu_);
+            worker_cv_.wait(lock, [&] { return worker_stop_ || !worker_queue_.empty(); });
+            if (worker_stop_)
+                return;
+            task = std::move(worker_queue_.front());
+            worker_queue_.pop_front();
+        }
+        task();
+    }
+}
 
 bool Api::agent_key_ok(const HttpRequest& r) {
     // An empty configured key is refused at start-up, so "" never matches here.
@@ -360,8 +400,14 @@ void Api::handle(HttpRequest r, Responder done) {
         resp.headers.emplace_back("Allow", route->method);
         return gui_done(std::move(resp));
     }
-    if (path == "/api/login")
-        return gui_done(login(r));
+    if (path == "/api/login") {
+        auto shared = std::make_shared<HttpRequest>(std::move(r));
+        if (!submit_slow([this, shared, gui_done] { gui_done(login(*shared)); })) {
+            metrics_.login_failed();
+            gui_done(too_many("Too many attempts", 5));
+        }
+        return;
+    }
     const auto who = authenticate(r);
     if (!who) {
         metrics_.reject(Reject::kUnauthorized);
@@ -796,7 +842,7 @@ HttpResponse Api::asset(const HttpRequest& r) {
                               a->immutable ? "public, max-age=31536000, immutable" : "no-cache");
     resp.headers.emplace_back("Content-Security-Policy",
                               "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
-                              "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+                              "style-src 'self'; frame-ancestors 'none'; "
                               "base-uri 'none'; form-action 'self'");
     return resp;
 }

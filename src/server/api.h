@@ -1,7 +1,12 @@
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "config/config.h"
 #include "server/auth.h"
@@ -26,6 +31,12 @@ class Api {
   public:
     Api(const config::Config& config, store::Store& store, LiveState& live, Auth& auth,
         Metrics& metrics);
+    ~Api();
+    Api(const Api&) = delete;
+    Api& operator=(const Api&) = delete;
+
+    // Stops the worker that runs password checks; queued ones are dropped unanswered.
+    void stop_worker();
 
     // Answers `request`; `done` may run on another thread (after a store commit).
     void handle(HttpRequest request, Responder done);
@@ -53,11 +64,22 @@ class Api {
     HttpResponse asset(const HttpRequest& r);
     bool agent_key_ok(const HttpRequest& r);
 
+    // Password hashing takes ~0.1 s of CPU: it runs on one worker thread with a short queue so
+    // that logins can neither stall the network threads nor pile up.
+    bool submit_slow(std::function<void()> task);
+    void worker_loop();
+
     const config::Config& config_;
     store::Store& store_;
     LiveState& live_;
     Auth& auth_;
     Metrics& metrics_;
+
+    std::mutex worker_mu_;
+    std::condition_variable worker_cv_;
+    std::deque<std::function<void()>> worker_queue_;
+    bool worker_stop_ = false;
+    std::thread worker_;
 };
 
 // Truncates UTF-8 text to at most `max_chars` code points.

@@ -134,6 +134,7 @@ void ServerApp::run(const RunOptions& options) {
     if (options.on_ready)
         options.on_ready(gui_port(), agent_port(), redirect_port());
     p.http->run(options.threads, options.handle_signals);
+    p.api->stop_worker();
     p.store->close();  // commits everything still queued
     if (options.print_banner) {
         std::puts("NetSentinel server stopped");

@@ -48,6 +48,7 @@ constexpr auto kWriteTimeout = std::chrono::seconds(30);
 constexpr auto kWsWriteStall = std::chrono::seconds(5);
 constexpr auto kWsPace = std::chrono::milliseconds(100);  // at most 10 flushes per second
 constexpr auto kRetentionEvery = std::chrono::seconds(60);
+constexpr int kMaxConnections = 10'000;  // concurrent, all listeners together
 constexpr auto kAgentPruneEvery = std::chrono::hours(1);
 constexpr const char* kCiphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -149,6 +150,16 @@ struct HttpServer::Impl {
     bool redirect_enabled = false;
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};  // requests between parsing and their answer
+    std::atomic<int> connections{0};
+
+    // Holds one unit of the connection cap for the life of a session.
+    struct ConnSlot {
+        explicit ConnSlot(std::atomic<int>& n) : count(n) {}
+        ConnSlot(const ConnSlot&) = delete;
+        ConnSlot& operator=(const ConnSlot&) = delete;
+        ~ConnSlot() { --count; }
+        std::atomic<int>& count;
+    };
 
     std::mutex ws_mu;
     std::vector<std::weak_ptr<WsClient>> ws_clients;
@@ -231,6 +242,12 @@ struct HttpServer::Impl {
                 continue;
             }
             metrics.connection_accepted();
+            if (connections.fetch_add(1) >= kMaxConnections) {
+                --connections;
+                metrics.conn_error(ConnError::kConnLimit);
+                sock.close(ec);
+                continue;
+            }
             auto ex = sock.get_executor();
             if (kind == 2) {
                 net::co_spawn(ex, redirect_session(std::move(sock)), net::detached);
@@ -243,13 +260,16 @@ struct HttpServer::Impl {
     }
 
     awaitable<void> redirect_session(tcp::socket sock) {
+        ConnSlot slot(connections);
         beast::tcp_stream stream(std::move(sock));
         beast::flat_buffer buf;
         http::request_parser<http::empty_body> parser;
         parser.header_limit(8192);
         stream.expires_after(kRequestTimeout);
         error_code ec;
-        co_await http::async_read(stream, buf, parser, net::redirect_error(use_awaitable, ec));
+        // The header is enough; any body is ignored and the connection closed after the 301.
+        co_await http::async_read_header(stream, buf, parser,
+                                         net::redirect_error(use_awaitable, ec));
         if (ec) {
             metrics.conn_error(is_timeout(ec) ? ConnError::kTimeout : ConnError::kReadError);
             co_return;
@@ -280,6 +300,7 @@ struct HttpServer::Impl {
     }
 
     awaitable<void> tls_session(tcp::socket sock, Port port) {
+        ConnSlot slot(connections);
         error_code ec;
         const auto peer = sock.remote_endpoint(ec);
         const std::string peer_ip = ec ? "" : host_literal(peer.address());
@@ -364,7 +385,7 @@ struct HttpServer::Impl {
                     co_await write_response(tls_stream, check.refusal, req.version(), false);
                     break;
                 }
-                co_await ws_session(std::move(tls_stream), std::move(req), *check.identity);
+                co_await ws_session(std::move(tls_stream), std::move(req), *check.identity, r);
                 co_return;
             }
             const bool keep_alive = req.keep_alive() && !stopping;
@@ -425,8 +446,8 @@ struct HttpServer::Impl {
         co_return !ec;
     }
 
-    awaitable<void> ws_session(TlsStream stream, http::request<http::string_body> req,
-                               Identity who) {
+    awaitable<void> ws_session(TlsStream stream, http::request<http::string_body> req, Identity who,
+                               HttpRequest upgrade) {
         beast::get_lowest_layer(stream).expires_never();
         auto client = std::make_shared<WsClient>(WsStream(std::move(stream)));
         auto& ws = client->ws;
@@ -456,10 +477,17 @@ struct HttpServer::Impl {
             R"({"type":"hello","user":)" + std::string("\"") + json_escape(who.user) + "\"}";
         bool ok = co_await send(hello);
         net::steady_timer pace(ws.get_executor());
+        auto last_auth_check = std::chrono::steady_clock::now();
         while (ok && !client->closed && !stopping) {
+            // A logout (or a revoked token) ends the live feed too.
+            if (std::chrono::steady_clock::now() - last_auth_check > std::chrono::seconds(1)) {
+                last_auth_check = std::chrono::steady_clock::now();
+                if (!api.authenticate(upgrade))
+                    break;
+            }
             auto p = client->take();
             if (p.empty()) {
-                client->wake_timer.expires_after(std::chrono::seconds(30));
+                client->wake_timer.expires_after(std::chrono::seconds(5));
                 co_await client->wake_timer.async_wait(net::redirect_error(use_awaitable, ec));
                 continue;
             }

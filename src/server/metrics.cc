@@ -10,7 +10,8 @@ constexpr std::array<const char*, static_cast<size_t>(Reject::kCount)> kRejectNa
     "unauthorized", "bad_request",    "missing_fields", "invalid_level",      "rate_limited",
     "agent_limit",  "body_too_large", "not_found",      "method_not_allowed", "store_error"};
 constexpr std::array<const char*, static_cast<size_t>(ConnError::kCount)> kConnNames = {
-    "tls_handshake", "plain_http_on_tls", "timeout", "read_error", "ws_slow_client"};
+    "tls_handshake", "plain_http_on_tls", "timeout",
+    "read_error",    "ws_slow_client",    "connection_limit"};
 }  // namespace
 
 void Metrics::observe_commit(double seconds) {

@@ -27,6 +27,7 @@ enum class ConnError : size_t {
     kTimeout,         // slow or half-open clients
     kReadError,       // malformed HTTP, resets
     kWsDroppedSlow,   // WebSocket clients dropped for not keeping up
+    kConnLimit,       // connections refused at the concurrent-connection cap
     kCount
 };
 

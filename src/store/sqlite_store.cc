@@ -27,7 +27,8 @@ WriteResult Store::write_sync(WriteBatch batch) {
 namespace {
 
 constexpr const char* kOtherKey = "(other)";
-constexpr int64_t kMinuteKeep = 120;  // minutes of per-minute counters kept
+constexpr int64_t kMinuteKeep = 120;    // minutes of per-minute counters kept
+constexpr int kCheckpointPages = 1000;  // WAL size that wakes the checkpointer
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS alerts(
@@ -159,8 +160,8 @@ schema::Alert read_alert(Stmt& s, int first) {
 
 class SqliteStore final : public Store {
   public:
-    SqliteStore(sqlite3* wdb, sqlite3* rdb, StoreOptions options)
-        : wdb_(wdb), rdb_(rdb), options_(options) {}
+    SqliteStore(sqlite3* wdb, sqlite3* rdb, sqlite3* cdb, StoreOptions options)
+        : wdb_(wdb), rdb_(rdb), cdb_(cdb), options_(options) {}
 
     ~SqliteStore() override {
         close();
@@ -172,6 +173,7 @@ class SqliteStore final : public Store {
         bump_minute_ = Stmt();
         sqlite3_close(wdb_);
         sqlite3_close(rdb_);
+        sqlite3_close(cdb_);
     }
 
     Status init() {
@@ -226,6 +228,15 @@ class SqliteStore final : public Store {
         if (auto r = apply_retention(Timestamp{now_ns()}); !r) {
             return r.status();
         }
+        // Checkpoints run on their own connection and thread, so a commit only waits for its
+        // own WAL fsync, never for copying pages back into the database file.
+        sqlite3_wal_hook(wdb_, &SqliteStore::on_wal_commit, this);
+        // The checkpoint connection must see the database in WAL mode, or checkpoints are no-ops.
+        if (auto st = exec(cdb_, "PRAGMA journal_mode=WAL"); !st) {
+            return st;
+        }
+        (void)exec(wdb_, "PRAGMA journal_size_limit=67108864");
+        checkpointer_ = std::thread([this] { checkpoint_loop(); });
         writer_ = std::thread([this] { writer_loop(); });
         completer_ = std::thread([this] { completion_loop(); });
         return Status::ok();
@@ -528,6 +539,15 @@ class SqliteStore final : public Store {
         if (completer_.joinable()) {
             completer_.join();
         }
+        {
+            std::lock_guard lock(ckpt_mu_);
+            ckpt_stop_ = true;
+            ckpt_cv_.notify_all();
+        }
+        if (checkpointer_.joinable()) {
+            checkpointer_.join();
+        }
+        sqlite3_wal_checkpoint_v2(cdb_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
     }
 
   private:
@@ -578,6 +598,35 @@ class SqliteStore final : public Store {
             std::lock_guard lock(done_mu_);
             done_queue_.push_back({std::move(group), std::move(results)});
             done_cv_.notify_one();
+        }
+    }
+
+    static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages) {
+        auto* store = static_cast<SqliteStore*>(self);
+        if (pages >= 50 * kCheckpointPages) {
+            // The checkpointer is not keeping up: bound the WAL from the writer itself.
+            sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        }
+        if (pages >= kCheckpointPages) {
+            std::lock_guard lock(store->ckpt_mu_);
+            store->ckpt_wanted_ = true;
+            store->ckpt_cv_.notify_one();
+        }
+        return SQLITE_OK;
+    }
+
+    void checkpoint_loop() {
+        for (;;) {
+            {
+                std::unique_lock lock(ckpt_mu_);
+                ckpt_cv_.wait_for(lock, std::chrono::seconds(1),
+                                  [&] { return ckpt_stop_ || ckpt_wanted_; });
+                if (ckpt_stop_) {
+                    return;
+                }
+                ckpt_wanted_ = false;
+            }
+            sqlite3_wal_checkpoint_v2(cdb_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
         }
     }
 
@@ -719,6 +768,7 @@ class SqliteStore final : public Store {
 
     sqlite3* wdb_;
     sqlite3* rdb_;
+    sqlite3* cdb_;  // checkpoints only
     StoreOptions options_;
 
     std::mutex write_mu_;  // the write connection
@@ -739,6 +789,12 @@ class SqliteStore final : public Store {
     std::deque<std::pair<std::vector<Pending>, std::vector<WriteResult>>> done_queue_;
     bool writer_done_ = false;
     std::thread completer_;
+
+    std::mutex ckpt_mu_;
+    std::condition_variable ckpt_cv_;
+    bool ckpt_wanted_ = false;
+    bool ckpt_stop_ = false;
+    std::thread checkpointer_;
 };
 
 }  // namespace
@@ -753,7 +809,13 @@ Result<std::unique_ptr<Store>> open_sqlite(const std::string& path, const StoreO
         sqlite3_close(*w);
         return r.status();
     }
-    auto store = std::make_unique<SqliteStore>(*w, *r, options);
+    auto c = open_db(path);
+    if (!c) {
+        sqlite3_close(*w);
+        sqlite3_close(*r);
+        return c.status();
+    }
+    auto store = std::make_unique<SqliteStore>(*w, *r, *c, options);
     if (auto st = store->init(); !st) {
         return Error{"database " + path + ": " + st.message()};
     }

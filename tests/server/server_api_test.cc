@@ -401,6 +401,38 @@ TEST_F(ServerApiTest, ExpectContinueIsAnswered) {
     EXPECT_NE(r.output.find("< HTTP/1.1 201"), std::string::npos) << r.output;
 }
 
+TEST_F(ServerApiTest, RedirectBracketsIpv6Hosts) {
+    config_.server_host = "::1";
+    config_.redirect_port = free_port();
+    start_server();
+    ASSERT_NE(redirect_port_, 0);
+    auto r = http("POST", "http://[::1]:" + std::to_string(redirect_port_) + "/a", "{}",
+                  {"Host: [fe80::1]:1"});
+    EXPECT_EQ(r.status, 301);
+    EXPECT_EQ(r.header("location"), "https://[::1]:" + std::to_string(gui_port_) + "/a");
+}
+
+TEST(ServerBannerTest, WildcardBindShowsLocalhostAndDisabledRedirect) {
+    config::Config c;
+    c.server_host = "0.0.0.0";
+    const auto b = banner(c, 8443, 8444, 0);
+    EXPECT_NE(b.find("https://localhost:8443/"), std::string::npos) << b;
+    EXPECT_NE(b.find("https://localhost:8444/"), std::string::npos) << b;
+    EXPECT_NE(b.find("Redirect  : disabled"), std::string::npos) << b;
+    EXPECT_EQ(b.find("https://:"), std::string::npos) << b;  // B12
+    c.server_host = "fd00::5";
+    EXPECT_NE(banner(c, 1, 2, 3).find("http://[fd00::5]:3/"), std::string::npos);
+}
+
+TEST(ServerCliTest, HelpDescribesEveryFlag) {
+    const auto r = run_command(std::string(SERVER_BINARY) + " --help");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    for (const char* flag : {"--config", "--create-token", "--threads", "--print-config",
+                             "SENTINEL_ADMIN_PASSWORD", "initial_admin_password"}) {
+        EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
+    }
+}
+
 TEST_F(ServerApiTest, EmptyApiKeyIsAStartupError) {
     config_.api_key = "";
     ServerApp app(config_);

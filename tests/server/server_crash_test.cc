@@ -114,5 +114,46 @@ TEST_F(ServerCrashTest, KillNineLosesNoAcknowledgedAlert) {
     EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+TEST_F(ServerCrashTest, BinaryRunsFromConfigFileAndStopsOnSigterm) {
+    const uint16_t gui = free_port(), agent = free_port(), redirect = free_port();
+    const std::string cfg = dir_ + "/sentinel_config.json";
+    {
+        nlohmann::json j = {{"api_key", kApiKey},        {"server_host", "127.0.0.1"},
+                            {"gui_port", gui},           {"agent_port", agent},
+                            {"redirect_port", redirect}, {"server_cert", cert_},
+                            {"server_key", key_},        {"data_dir", config_.data_dir}};
+        std::ofstream(cfg) << j.dump();
+    }
+    const std::string out = dir_ + "/out.log";
+    const pid_t pid = fork();
+    if (pid == 0) {
+        freopen(out.c_str(), "w", stdout);
+        execl(SERVER_BINARY, SERVER_BINARY, "--config", cfg.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    gui_port_ = gui;
+    agent_port_ = agent;
+    Response r;
+    for (int i = 0; i < 600 && r.status == 0; ++i) {  // until it listens (or it exited)
+        int st = 0;
+        ASSERT_NE(waitpid(pid, &st, WNOHANG), pid) << run_command("cat " + out).output;
+        r = post_agent("/api/alert", alert_body("cli"));
+        if (r.status == 0)
+            usleep(50'000);
+    }
+    EXPECT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(r.body.rfind("{\"ok\":true,\"id\":", 0), 0u) << r.body;
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    const auto log = run_command("cat " + out).output;
+    EXPECT_NE(log.find("Dashboard : https://127.0.0.1:" + std::to_string(gui) + "/"),
+              std::string::npos)
+        << log;
+    EXPECT_NE(log.find("NetSentinel server stopped"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace sentinel::server::testing

@@ -70,6 +70,10 @@ TEST_F(ServerTlsTest, WebSocketPushesAlertsToLoggedInSameOrigin) {
     // No origin at all.
     r = run_command("timeout 60 " + base + cookie + " '' " + kApiKey);
     EXPECT_EQ(r.output, "403\n");
+    // Logging out ends the live feed.
+    r = run_command("timeout 60 " + base + cookie + " " + origin + " " + kApiKey + " logout");
+    EXPECT_EQ(r.output, "101\nclosed\n");
+    EXPECT_EQ(gui("GET", "/api/me", "", {"Cookie: ns_session=" + cookie}).status, 401);
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Minimal WebSocket test client (standard library only).
 
-usage: ws_client.py GUI_PORT AGENT_PORT CA_FILE COOKIE ORIGIN API_KEY
-Prints the HTTP status of the upgrade. On 101: waits for "hello", posts one alert to the agent
-port, and exits 0 once an "alerts" message with that alert's id arrives.
+usage: ws_client.py GUI_PORT AGENT_PORT CA_FILE COOKIE ORIGIN API_KEY [push|logout]
+Prints the HTTP status of the upgrade. On 101: waits for "hello", then
+  push:   posts one alert to the agent port and prints "pushed" once an "alerts" message with
+          that alert's id arrives;
+  logout: logs the session out and prints "closed" once the server ends the WebSocket.
 """
 import base64
 import json
@@ -50,6 +52,7 @@ def recv_exact(sock, n):
 
 def main():
     gui_port, agent_port, ca, cookie, origin, api_key = sys.argv[1:7]
+    mode = sys.argv[7] if len(sys.argv) > 7 else "push"
     ctx = ssl.create_default_context(cafile=ca)
     raw = socket.create_connection(("127.0.0.1", int(gui_port)), timeout=30)
     sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
@@ -80,6 +83,21 @@ def main():
     opcode, payload = read_frame(sock)
     hello = json.loads(payload)
     assert hello["type"] == "hello", hello
+    if mode == "logout":
+        req = urllib.request.Request(
+            f"https://127.0.0.1:{gui_port}/api/logout", data=b"",
+            headers={"Cookie": f"ns_session={cookie}"}, method="POST")
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            assert r.status == 200
+        try:
+            while True:
+                opcode, _ = read_frame(sock)
+                if opcode == 8:
+                    break
+        except (EOFError, OSError):
+            pass
+        print("closed", flush=True)
+        return 0
     alert = {"id": "ws-alert-1", "level": "HIGH", "category": "PORT SCAN",
              "message": "pushed", "src": "10.9.9.9", "agent_id": "ws", "hostname": "ws-host"}
     req = urllib.request.Request(
