@@ -193,7 +193,7 @@ int run_live(const LiveOptions& options) {
             exit_code = 1;
             break;
         }
-        intel.poll();
+        engine.between_batches();
         counters.packets.store(pump.stats().frames, std::memory_order_relaxed);
         counters.bytes.store(pump.stats().bytes, std::memory_order_relaxed);
         const auto now = Clock::now();
