@@ -128,7 +128,7 @@ TEST(IcmpFlood, CooldownInPacketTime) {
 }
 
 TEST(BruteForce, EdgesAndMessage) {
-    Harness h("brute_force");
+    Harness h("brute_force", original_rules());
     for (int i = 0; i < 29; ++i) {
         h.feed(syn(10 + i * 0.5, "10.234.125.254", "10.121.70.151", 21));
     }
@@ -142,7 +142,7 @@ TEST(BruteForce, EdgesAndMessage) {
 }
 
 TEST(BruteForce, CountsPerServicePortAndOnlyListedPorts) {
-    Harness h("brute_force");
+    Harness h("brute_force", original_rules());
     for (int i = 0; i < 20; ++i) {
         h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 22));
         h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 3389));
@@ -153,13 +153,13 @@ TEST(BruteForce, CountsPerServicePortAndOnlyListedPorts) {
 }
 
 TEST(BruteForce, WindowBoundaryAndCooldownSharedAcrossPorts) {
-    Harness slow("brute_force");
+    Harness slow("brute_force", original_rules());
     for (int i = 0; i < 30; ++i) {
         slow.feed(syn(10 + i * 1.2, "10.0.0.5", "10.0.0.6", 22));  // 30 over 34.8 s
     }
     EXPECT_EQ(slow.count(), 0u);
 
-    Harness h("brute_force");
+    Harness h("brute_force", original_rules());
     for (int i = 0; i < 30; ++i) {
         h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 22));
         h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 3389));
@@ -171,7 +171,7 @@ TEST(BruteForce, WindowBoundaryAndCooldownSharedAcrossPorts) {
 TEST(BruteForce, ConfigurablePortsAndVtScaling) {
     config::DetectorConfig c;
     c.bruteforce_ports = {2222};
-    Harness h("brute_force", c);
+    Harness h("brute_force", original_rules(c));
     h.reputation.ips[ip("203.0.113.9")] = verdict(intel::Tier::kMedium, 1);
     for (int i = 0; i < 15; ++i) {
         h.feed(syn(10 + i * 0.1, "203.0.113.9", "10.0.0.6", 2222));
