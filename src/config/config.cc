@@ -178,6 +178,11 @@ const KeySpec kKeys[] = {
      "Brute-force evidence: SYNs per source and port (original), plus short sessions to one "
      "service (improved).",
      SENTINEL_FIELD(detectors.bruteforce_rules)},
+    {"arp_spoof_rules", Kind::kRules, 0, 0,
+     "ARP spoofing evidence: any MAC change is CRITICAL (original), or arpwatch-style state: a "
+     "first change is HIGH, flip-flops and ARP senders that disagree with the frame's source "
+     "are CRITICAL (improved).",
+     SENTINEL_FIELD(detectors.arp_spoof_rules)},
     {"bruteforce_short_sessions", Kind::kInteger, 1, 1e7,
      "Improved brute force: short sessions from one source to one service that alert.",
      SENTINEL_FIELD(detectors.bruteforce_short_sessions)},

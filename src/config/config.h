@@ -36,6 +36,7 @@ struct DetectorConfig {
     std::string port_scan_rules = "improved";
     std::string syn_flood_rules = "improved";
     std::string bruteforce_rules = "improved";
+    std::string arp_spoof_rules = "improved";
     // Improved brute force: this many short sessions from one source to one service...
     uint32_t bruteforce_short_sessions = 10;
     // ...within this many seconds, where a session is short when it ends within

@@ -191,5 +191,51 @@ TEST(SynFloodImproved, CompletedHandshakesAreNotAFloodButHalfOpenOnesFromOneSour
               "192.168.1.34 has 200 half-open handshakes in 5s (any sources)");
 }
 
+TEST(ArpSpoofImproved, FirstChangeIsHighAndAFlipFlopIsCritical) {
+    Harness h("arp_spoof");
+    h.feed(arp(10, 2, "192.168.10.4", mac(0x7f)));  // a new pair: learnt silently
+    h.feed(arp(11, 2, "192.168.10.4", mac(0x7f)));
+    EXPECT_EQ(h.count(), 0u);
+    h.feed(arp(20, 2, "192.168.10.4", mac(0xba)));  // a change, as a new NIC would make
+    ASSERT_EQ(h.count(), 1u);
+    EXPECT_EQ(h.last().level, Severity::kHigh);
+    EXPECT_EQ(h.last().message,
+              "IP 192.168.10.4 MAC changed: 02:00:00:00:00:7f -> 02:00:00:00:00:ba  (MITM?)");
+    h.feed(arp(40, 2, "192.168.10.4", mac(0x7f)));  // and back: two stations take turns
+    ASSERT_EQ(h.count(), 2u);
+    EXPECT_EQ(h.last().level, Severity::kCritical);
+    EXPECT_EQ(h.last().src, "192.168.10.4");
+    EXPECT_EQ(h.last().message,
+              "IP 192.168.10.4 MAC flip-flop: 02:00:00:00:00:ba -> 02:00:00:00:00:7f  (MITM?)");
+    // The original rule: every change is CRITICAL "MAC changed".
+    Harness o("arp_spoof", original_rules());
+    o.feed(arp(10, 2, "192.168.10.4", mac(0x7f)));
+    o.feed(arp(20, 2, "192.168.10.4", mac(0xba)));
+    ASSERT_EQ(o.count(), 1u);
+    EXPECT_EQ(o.last().level, Severity::kCritical);
+}
+
+TEST(ArpSpoofImproved, SenderThatDisagreesWithTheFrameSourceIsForged) {
+    Harness h("arp_spoof");
+    Harness o("arp_spoof", original_rules());
+    // A reply claiming 10.0.0.1 is at :01, sent in a frame from :66; no binding was known.
+    decode::Packet p = arp(10, 2, "10.0.0.1", mac(0x01));
+    p.src_mac = mac(0x66);
+    h.feed(p);
+    o.feed(p);
+    EXPECT_EQ(o.count(), 0u);
+    ASSERT_EQ(h.count(), 1u);
+    EXPECT_EQ(h.last().level, Severity::kCritical);
+    EXPECT_EQ(h.last().src, "10.0.0.1");
+    EXPECT_EQ(h.last().message,
+              "IP 10.0.0.1 claimed for 02:00:00:00:00:01 by a frame from 02:00:00:00:00:66  "
+              "(forged ARP?)");
+    // Frames without a link-layer source (raw IP captures) are not compared.
+    decode::Packet raw = arp(12, 2, "10.0.0.2", mac(0x02));
+    raw.src_mac = MacAddress{};
+    h.feed(raw);
+    EXPECT_EQ(h.count(), 1u);
+}
+
 }  // namespace
 }  // namespace sentinel::detect::testing
