@@ -36,6 +36,7 @@ enum class Kind : uint8_t {
     kPortList,      // array of ports
     kFeeds,         // array of {"path", "tier"}
     kStorage,       // {"backend", "dsn"}
+    kRules,         // "original" or "improved"
 };
 
 using FieldRef = std::variant<uint16_t*, uint32_t*, uint64_t*, int*, double*, std::string*,
@@ -165,6 +166,32 @@ const KeySpec kKeys[] = {
      SENTINEL_FIELD(detectors.suspicious_ports)},
     {"bruteforce_ports", Kind::kPortList, 1, 65535, "Service ports watched for brute force.",
      SENTINEL_FIELD(detectors.bruteforce_ports)},
+    {"port_scan_rules", Kind::kRules, 0, 0,
+     "Port scan evidence: distinct probed ports per source (original) or failed first contacts "
+     "per source across hosts and ports (improved).",
+     SENTINEL_FIELD(detectors.port_scan_rules)},
+    {"syn_flood_rules", Kind::kRules, 0, 0,
+     "SYN flood evidence: SYNs per source (original) or half-open handshakes per source and per "
+     "destination (improved).",
+     SENTINEL_FIELD(detectors.syn_flood_rules)},
+    {"bruteforce_rules", Kind::kRules, 0, 0,
+     "Brute-force evidence: SYNs per source and port (original), plus short sessions to one "
+     "service (improved).",
+     SENTINEL_FIELD(detectors.bruteforce_rules)},
+    {"arp_spoof_rules", Kind::kRules, 0, 0,
+     "ARP spoofing evidence: any MAC change is CRITICAL (original), or arpwatch-style state: a "
+     "first change is HIGH, flip-flops and ARP senders that disagree with the frame's source "
+     "are CRITICAL (improved).",
+     SENTINEL_FIELD(detectors.arp_spoof_rules)},
+    {"bruteforce_short_sessions", Kind::kInteger, 1, 1e7,
+     "Improved brute force: short sessions from one source to one service that alert.",
+     SENTINEL_FIELD(detectors.bruteforce_short_sessions)},
+    {"bruteforce_session_window", Kind::kNumber, 1, 86400,
+     "Improved brute force: window for short sessions, seconds.",
+     SENTINEL_FIELD(detectors.bruteforce_session_window)},
+    {"bruteforce_session_seconds", Kind::kNumber, 0.1, 3600,
+     "Improved brute force: a session ending this soon after its SYN is short, seconds.",
+     SENTINEL_FIELD(detectors.bruteforce_session_seconds)},
     {"max_tracked_hosts", Kind::kInteger, 1, 1e8,
      "Cap on every per-address table; least recently used entries are evicted.",
      SENTINEL_FIELD(detectors.max_tracked_hosts)},
@@ -214,6 +241,8 @@ std::string expected_text(const KeySpec& k) {
             return "an array of {\"path\": ..., \"tier\": ...} objects";
         case Kind::kStorage:
             return "an object {\"backend\": \"sqlite\" or \"postgres\", \"dsn\": ...}";
+        case Kind::kRules:
+            return "\"original\" or \"improved\"";
     }
     return "";
 }
@@ -376,6 +405,14 @@ Status Loader::apply(const KeySpec& spec, const json& v, FieldRef field) {
             return apply_feeds(spec, v, std::get<std::vector<IntelFeed>*>(field));
         case Kind::kStorage:
             return apply_storage(spec, v, std::get<StorageConfig*>(field));
+        case Kind::kRules: {
+            if (!v.is_string() || (v.get_ref<const std::string&>() != "original" &&
+                                   v.get_ref<const std::string&>() != "improved")) {
+                return fail(spec.name, expected, v);
+            }
+            *std::get<std::string*>(field) = v.get<std::string>();
+            return Status::ok();
+        }
     }
     return Status::ok();
 }

@@ -31,6 +31,19 @@ struct DetectorConfig {
     std::vector<uint16_t> bruteforce_ports = {21,  22,   23,   25,   110,  143, 389,
                                               445, 1433, 3306, 3389, 5432, 5900};
 
+    // Rule set per detector: "original" (the seed's evidence, with main's fixes) or "improved"
+    // (docs/detection-quality.md). Detectors without an improved rule accept only "original".
+    std::string port_scan_rules = "improved";
+    std::string syn_flood_rules = "improved";
+    std::string bruteforce_rules = "improved";
+    std::string arp_spoof_rules = "improved";
+    // Improved brute force: this many short sessions from one source to one service...
+    uint32_t bruteforce_short_sessions = 10;
+    // ...within this many seconds, where a session is short when it ends within
+    // bruteforce_session_seconds of its SYN.
+    double bruteforce_session_window = 300;
+    double bruteforce_session_seconds = 60;
+
     // Cap on every per-address table (least recently used entries are evicted and counted).
     uint32_t max_tracked_hosts = 65'536;
     // Cap on the ARP IP→MAC table.

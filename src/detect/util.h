@@ -40,6 +40,30 @@ schema::Alert make_alert(Timestamp ts, schema::Severity level, std::string_view 
 // False for broadcast and multicast destinations (255.255.255.255, 224/4, ff00::/8).
 bool is_unicast(const IpAddress& ip);
 
+// A transport conversation seen from its initiator: (client, server, client port, server port).
+struct FlowKey {
+    IpAddress client;
+    IpAddress server;
+    uint16_t client_port = 0;
+    uint16_t server_port = 0;
+};
+struct FlowHash {
+    size_t operator()(const FlowKey& k) const noexcept {
+        return static_cast<size_t>(
+            mix64(IpHash{}(k.client) * 0x9e3779b97f4a7c15ull ^ IpHash{}(k.server) ^
+                  (static_cast<uint64_t>(k.client_port) << 16 | k.server_port)));
+    }
+};
+struct FlowEqual {
+    bool operator()(const FlowKey& a, const FlowKey& b) const noexcept {
+        return a.client_port == b.client_port && a.server_port == b.server_port &&
+               same_address(a.client, b.client) && same_address(a.server, b.server);
+    }
+};
+
+// "original" or "improved" (config validates the value).
+inline bool improved_rules(const std::string& value) { return value == "improved"; }
+
 // Per-key event or byte counts over a sliding window, for at most `capacity` keys (LRU).
 template <typename Key, typename Count, typename Hash = IpHash, typename Equal = IpEqual>
 class RateTracker {

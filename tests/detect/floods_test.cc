@@ -15,13 +15,13 @@ void syns(Harness& h, double t0, const char* src, int n, double spacing = 0.001,
 }
 
 TEST(SynFlood, OneBelowThresholdIsSilent) {
-    Harness h("syn_flood");
+    Harness h("syn_flood", original_rules());
     syns(h, 10, "192.0.2.10", 199);
     EXPECT_EQ(h.count(), 0u);
 }
 
 TEST(SynFlood, FiresExactlyAtThreshold) {
-    Harness h("syn_flood");
+    Harness h("syn_flood", original_rules());
     syns(h, 10, "192.0.2.10", 200);
     ASSERT_EQ(h.count(), 1u);
     EXPECT_EQ(h.last().category, "SYN FLOOD");
@@ -31,18 +31,18 @@ TEST(SynFlood, FiresExactlyAtThreshold) {
 }
 
 TEST(SynFlood, WindowBoundary) {
-    Harness inside("syn_flood");
+    Harness inside("syn_flood", original_rules());
     syns(inside, 10, "192.0.2.10", 200, 5.0 / 199);  // first to last: exactly 5 s
     EXPECT_EQ(inside.count(), 1u);
 
-    Harness outside("syn_flood");
+    Harness outside("syn_flood", original_rules());
     // 200 SYNs over 5.7 s: at most ~176 within any 5 s + 1/15 window.
     syns(outside, 10, "192.0.2.10", 200, 5.7 / 199);
     EXPECT_EQ(outside.count(), 0u);
 }
 
 TEST(SynFlood, SynAckAndAckAreNotCounted) {
-    Harness h("syn_flood");
+    Harness h("syn_flood", original_rules());
     for (int i = 0; i < 300; ++i) {
         h.feed(tcp(10 + i * 0.001, "192.0.2.10", 80, "10.0.0.9", 4000,
                    decode::tcp_flags::kSyn | decode::tcp_flags::kAck));
@@ -52,7 +52,7 @@ TEST(SynFlood, SynAckAndAckAreNotCounted) {
 }
 
 TEST(SynFlood, CooldownInPacketTime) {
-    Harness h("syn_flood");
+    Harness h("syn_flood", original_rules());
     syns(h, 10, "192.0.2.10", 1000, 0.01);  // 10 s of 100 SYN/s: fires at 2 s
     EXPECT_EQ(h.count(), 1u);
     syns(h, 20, "192.0.2.10", 1000, 0.01);  // fires again once 15 s have passed
@@ -61,7 +61,7 @@ TEST(SynFlood, CooldownInPacketTime) {
 }
 
 TEST(SynFlood, CriticalTierSourceFiresAtTwentyAndIsCritical) {
-    Harness h("syn_flood");
+    Harness h("syn_flood", original_rules());
     h.reputation.ips[ip("198.51.100.66")] = verdict(intel::Tier::kCritical, 12);
     syns(h, 10, "198.51.100.66", 19);
     EXPECT_EQ(h.count(), 0u);
@@ -73,7 +73,7 @@ TEST(SynFlood, CriticalTierSourceFiresAtTwentyAndIsCritical) {
 }
 
 TEST(SynFlood, Ipv6) {
-    Harness h("syn_flood");
+    Harness h("syn_flood", original_rules());
     for (int i = 0; i < 200; ++i) {
         h.feed(syn(10 + i * 0.001, "2001:db8::66", "2001:db8::1", 80));
     }
@@ -128,7 +128,7 @@ TEST(IcmpFlood, CooldownInPacketTime) {
 }
 
 TEST(BruteForce, EdgesAndMessage) {
-    Harness h("brute_force");
+    Harness h("brute_force", original_rules());
     for (int i = 0; i < 29; ++i) {
         h.feed(syn(10 + i * 0.5, "10.234.125.254", "10.121.70.151", 21));
     }
@@ -142,7 +142,7 @@ TEST(BruteForce, EdgesAndMessage) {
 }
 
 TEST(BruteForce, CountsPerServicePortAndOnlyListedPorts) {
-    Harness h("brute_force");
+    Harness h("brute_force", original_rules());
     for (int i = 0; i < 20; ++i) {
         h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 22));
         h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 3389));
@@ -153,13 +153,13 @@ TEST(BruteForce, CountsPerServicePortAndOnlyListedPorts) {
 }
 
 TEST(BruteForce, WindowBoundaryAndCooldownSharedAcrossPorts) {
-    Harness slow("brute_force");
+    Harness slow("brute_force", original_rules());
     for (int i = 0; i < 30; ++i) {
         slow.feed(syn(10 + i * 1.2, "10.0.0.5", "10.0.0.6", 22));  // 30 over 34.8 s
     }
     EXPECT_EQ(slow.count(), 0u);
 
-    Harness h("brute_force");
+    Harness h("brute_force", original_rules());
     for (int i = 0; i < 30; ++i) {
         h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 22));
         h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 3389));
@@ -171,7 +171,7 @@ TEST(BruteForce, WindowBoundaryAndCooldownSharedAcrossPorts) {
 TEST(BruteForce, ConfigurablePortsAndVtScaling) {
     config::DetectorConfig c;
     c.bruteforce_ports = {2222};
-    Harness h("brute_force", c);
+    Harness h("brute_force", original_rules(c));
     h.reputation.ips[ip("203.0.113.9")] = verdict(intel::Tier::kMedium, 1);
     for (int i = 0; i < 15; ++i) {
         h.feed(syn(10 + i * 0.1, "203.0.113.9", "10.0.0.6", 2222));

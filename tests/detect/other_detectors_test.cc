@@ -120,7 +120,7 @@ TEST(SuspiciousPort, CooldownPerClientAndPort) {
 // ---- ARP SPOOFING ----
 
 TEST(ArpSpoof, MacChangeIsCriticalWithOriginalMessage) {
-    Harness h("arp_spoof");
+    Harness h("arp_spoof", original_rules());
     h.feed(arp(1, 2, "192.168.10.4", mac(0x7f)));
     h.feed(arp(2, 2, "192.168.10.4", mac(0x7f)));
     EXPECT_EQ(h.count(), 0u);
@@ -134,7 +134,7 @@ TEST(ArpSpoof, MacChangeIsCriticalWithOriginalMessage) {
 }
 
 TEST(ArpSpoof, NeverAdjustedByReputationAndCooldownApplies) {
-    Harness h("arp_spoof");
+    Harness h("arp_spoof", original_rules());
     h.reputation.ips[ip("192.168.10.4")] = verdict(intel::Tier::kCritical, 30);
     h.feed(arp(1, 2, "192.168.10.4", mac(1)));
     h.feed(arp(2, 2, "192.168.10.4", mac(2)));
@@ -148,7 +148,7 @@ TEST(ArpSpoof, NeverAdjustedByReputationAndCooldownApplies) {
 }
 
 TEST(ArpSpoof, ProbesAndDistinctHostsAreSilent) {
-    Harness h("arp_spoof");
+    Harness h("arp_spoof", original_rules());
     for (int i = 0; i < 50; ++i) {
         h.feed(arp(1, 1, "0.0.0.0", mac(static_cast<uint8_t>(i))));
     }
@@ -174,7 +174,7 @@ std::array<uint8_t, 24> neighbor_body(const char* target, uint8_t option, uint8_
 }
 
 TEST(ArpSpoof, Ipv6NeighborDiscoveryBindingsToo) {
-    Harness h("arp_spoof");
+    Harness h("arp_spoof", original_rules());
     auto na1 = neighbor_body("fe80::1", 2, 0x11);
     decode::Packet p = icmp(1, "fe80::1", "ff02::1", 136);
     p.payload = na1;
@@ -203,7 +203,7 @@ TEST(ArpSpoof, Ipv6NeighborDiscoveryBindingsToo) {
 TEST(ArpSpoof, TableIsBoundedByArpTableSize) {
     config::DetectorConfig c;
     c.arp_table_size = 100;
-    Harness h("arp_spoof", c);
+    Harness h("arp_spoof", original_rules(c));
     for (int i = 0; i < 1000; ++i) {
         const std::string addr = "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250);
         h.feed(arp(1, 2, addr.c_str(), mac(1)));

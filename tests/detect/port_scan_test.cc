@@ -15,14 +15,14 @@ void scan(Harness& h, double t0, const char* src, int ports, double spacing = 0.
 }
 
 TEST(PortScan, OneBelowThresholdIsSilent) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     ASSERT_TRUE(h.ok);
     scan(h, 100, "192.168.1.10", 14);
     EXPECT_EQ(h.count(), 0u);
 }
 
 TEST(PortScan, FiresExactlyAtThresholdWithOriginalMessage) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     scan(h, 100, "192.168.1.10", 15, 0.01, 20);
     ASSERT_EQ(h.count(), 1u);
     EXPECT_EQ(h.last().category, "PORT SCAN");
@@ -34,7 +34,7 @@ TEST(PortScan, FiresExactlyAtThresholdWithOriginalMessage) {
 }
 
 TEST(PortScan, RepeatedPortsCountOnce) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     for (int round = 0; round < 5; ++round) {
         scan(h, 100 + round, "192.168.1.10", 14);
     }
@@ -42,21 +42,21 @@ TEST(PortScan, RepeatedPortsCountOnce) {
 }
 
 TEST(PortScan, ProbesOlderThanTheWindowExpire) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     // 15 ports, but spread over 14 s: never 15 within 10 s.
     scan(h, 100, "192.168.1.10", 15, 1.0);
     EXPECT_EQ(h.count(), 0u);
 }
 
 TEST(PortScan, ProbesJustInsideTheWindowCount) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     // First and last probe 9.99 s apart.
     scan(h, 100, "192.168.1.10", 15, 9.99 / 14);
     EXPECT_EQ(h.count(), 1u);
 }
 
 TEST(PortScan, CooldownSuppressesThenAllowsAgain) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     scan(h, 100, "192.168.1.10", 15);
     scan(h, 105, "192.168.1.10", 30, 0.01, 100);  // within 15 s of the alert
     EXPECT_EQ(h.count(), 1u);
@@ -66,7 +66,7 @@ TEST(PortScan, CooldownSuppressesThenAllowsAgain) {
 }
 
 TEST(PortScan, ServerRepliesToManyClientsAreNotProbes) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     for (int i = 0; i < 100; ++i) {
         const auto port = static_cast<uint16_t>(40000 + i);
         h.feed(tcp(100 + i * 0.01, "10.0.0.9", 80, "10.0.0.1", port,
@@ -79,14 +79,14 @@ TEST(PortScan, ServerRepliesToManyClientsAreNotProbes) {
 }
 
 TEST(PortScan, UdpProbesAndStealthProbesCount) {
-    Harness udp_h("port_scan");
+    Harness udp_h("port_scan", original_rules());
     for (int i = 0; i < 15; ++i) {
         udp_h.feed(
             udp(100 + i * 0.01, "172.31.15.102", 61000, "10.0.0.9", static_cast<uint16_t>(i + 1)));
     }
     EXPECT_EQ(udp_h.count(), 1u);
 
-    Harness xmas("port_scan");
+    Harness xmas("port_scan", original_rules());
     for (int i = 0; i < 15; ++i) {
         xmas.feed(tcp(100 + i * 0.001, "192.168.1.10", 50000, "10.0.0.9",
                       static_cast<uint16_t>(i + 1),
@@ -96,7 +96,7 @@ TEST(PortScan, UdpProbesAndStealthProbesCount) {
 }
 
 TEST(PortScan, TracerouteIsNotAScan) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     for (int i = 0; i < 30; ++i) {  // 30 hops x 3 probes, one destination port each
         for (int k = 0; k < 3; ++k) {
             h.feed(udp(100 + i * 0.05 + k * 0.01, "10.0.0.7", 45000, "93.184.216.34",
@@ -107,7 +107,7 @@ TEST(PortScan, TracerouteIsNotAScan) {
 }
 
 TEST(PortScan, BroadcastDatagramsAreNotProbes) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     for (int i = 0; i < 20; ++i) {
         h.feed(udp(100 + i * 0.01, "192.168.1.7", 50000, "255.255.255.255",
                    static_cast<uint16_t>(i + 1)));
@@ -116,7 +116,7 @@ TEST(PortScan, BroadcastDatagramsAreNotProbes) {
 }
 
 TEST(PortScan, Ipv6ScanFires) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     for (int i = 0; i < 15; ++i) {
         h.feed(syn(100 + i * 0.01, "2001:db8::10", "2001:db8::9", static_cast<uint16_t>(i + 1)));
     }
@@ -125,7 +125,7 @@ TEST(PortScan, Ipv6ScanFires) {
 }
 
 TEST(PortScan, HighTierScannerFiresAtFourPortsOneLevelHigher) {
-    Harness h("port_scan");
+    Harness h("port_scan", original_rules());
     h.reputation.ips[ip("203.0.113.7")] = verdict(intel::Tier::kHigh, 4);
     for (int i = 0; i < 3; ++i) {
         h.feed(syn(100 + i * 0.01, "203.0.113.7", "10.0.0.9", static_cast<uint16_t>(i + 1)));

@@ -124,6 +124,12 @@ inline intel::Verdict verdict(intel::Tier tier, uint32_t malicious, uint32_t sus
     return v;
 }
 
+// The default config with every detector on its original rules.
+inline config::DetectorConfig original_rules(config::DetectorConfig c = {}) {
+    c.port_scan_rules = c.syn_flood_rules = c.bruteforce_rules = c.arp_spoof_rules = "original";
+    return c;
+}
+
 // An engine running only the named detector, with default config unless changed.
 struct Harness {
     explicit Harness(const std::string& detector, config::DetectorConfig c = {})

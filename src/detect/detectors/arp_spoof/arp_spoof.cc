@@ -15,6 +15,12 @@ namespace {
 // 0.0.0.0 announce nothing), or, for IPv6, in neighbor discovery. ARP target fields are never
 // learnt: they can hold placeholders such as a multicast MAC. Always CRITICAL and never adjusted
 // by reputation: the endpoints are local.
+//
+// Improved rules (arpwatch-style state): each IP keeps its current and previous MAC. A change
+// to a MAC never seen for that IP is HIGH (legitimate changes happen: a new NIC, DHCP reuse);
+// a flip-flop back to the previous MAC is CRITICAL (two stations claim the address in turn, the
+// poisoning pattern); an ARP packet whose sender MAC disagrees with its link-layer source is
+// CRITICAL (a forged binding). New pairs are learnt silently.
 class ArpSpoof final : public Detector {
   public:
     const DetectorInfo& info() const override { return kInfo; }
@@ -22,6 +28,8 @@ class ArpSpoof final : public Detector {
     Status configure(const config::DetectorConfig& c) override {
         bindings_.reset(c.arp_table_size);
         macs_.assign(bindings_.capacity(), MacAddress{});
+        improved_ = improved_rules(c.arp_spoof_rules);
+        previous_.assign(improved_ ? bindings_.capacity() : 0, MacAddress{});
         return Status::ok();
     }
 
@@ -31,6 +39,9 @@ class ArpSpoof final : public Detector {
             if ((arp.opcode != 1 && arp.opcode != 2) || arp.sender_ip.empty() ||
                 (arp.sender_ip.is_v4() && arp.sender_ip.v4_host_order() == 0)) {
                 return;
+            }
+            if (improved_ && !is_zero(p.src_mac) && p.src_mac != arp.sender_mac) {
+                mismatch(arp.sender_ip, arp.sender_mac, p.src_mac, p.ts, ctx);
             }
             observe(arp.sender_ip, arp.sender_mac, p.ts, ctx);
         } else if (p.layers & decode::kLayerIcmpv6) {
@@ -44,16 +55,37 @@ class ArpSpoof final : public Detector {
 
     void collect(CounterList& out) const override {
         collect_table("arp_spoof.bindings", bindings_, out);
-        out.push_back({"arp_spoof.state_bytes",
-                       bindings_.memory_bytes() + macs_.size() * sizeof(MacAddress)});
+        out.push_back(
+            {"arp_spoof.state_bytes",
+             bindings_.memory_bytes() + (macs_.size() + previous_.size()) * sizeof(MacAddress)});
     }
 
   private:
+    static bool is_zero(const MacAddress& mac) {
+        return std::all_of(mac.bytes.begin(), mac.bytes.end(), [](uint8_t b) { return b == 0; });
+    }
+
+    void mismatch(const IpAddress& ip, const MacAddress& claimed, const MacAddress& link,
+                  Timestamp ts, Context& ctx) {
+        // Port 1 keeps this cooldown apart from the IP's MAC-change alerts.
+        if (!ctx.claim(ip, 1, ts)) {
+            return;
+        }
+        const std::string text = ip.to_string();
+        ctx.emit(make_alert(ts, schema::Severity::kCritical, kInfo.category,
+                            fmt::format("IP {} claimed for {} by a frame from {}  (forged ARP?)",
+                                        text, claimed.to_string(), link.to_string()),
+                            text));
+    }
+
     void observe(const IpAddress& ip, const MacAddress& mac, Timestamp ts, Context& ctx) {
         const auto slot = bindings_.find_or_insert(ip);
         MacAddress& known = macs_[slot.index];
         if (slot.inserted) {
             known = mac;
+            if (improved_) {
+                previous_[slot.index] = MacAddress{};
+            }
             return;
         }
         if (known == mac) {
@@ -61,11 +93,25 @@ class ArpSpoof final : public Detector {
         }
         const MacAddress old = known;
         known = mac;
+        bool flip_flop = false;
+        if (improved_) {
+            MacAddress& before = previous_[slot.index];
+            flip_flop = before == mac;
+            before = old;
+        }
         if (!ctx.claim(ip, 0, ts)) {
             return;
         }
         const std::string text = ip.to_string();
-        ctx.emit(make_alert(ts, schema::Severity::kCritical, kInfo.category,
+        if (flip_flop) {
+            ctx.emit(make_alert(ts, schema::Severity::kCritical, kInfo.category,
+                                fmt::format("IP {} MAC flip-flop: {} -> {}  (MITM?)", text,
+                                            old.to_string(), mac.to_string()),
+                                text));
+            return;
+        }
+        ctx.emit(make_alert(ts, improved_ ? schema::Severity::kHigh : schema::Severity::kCritical,
+                            kInfo.category,
                             fmt::format("IP {} MAC changed: {} -> {}  (MITM?)", text,
                                         old.to_string(), mac.to_string()),
                             text));
@@ -106,8 +152,10 @@ class ArpSpoof final : public Detector {
 
     static constexpr DetectorInfo kInfo{"arp_spoof", "ARP SPOOFING",
                                         decode::kLayerArp | decode::kLayerIcmpv6};
+    bool improved_ = false;
     AddressTable bindings_;
     std::vector<MacAddress> macs_;
+    std::vector<MacAddress> previous_;  // improved rules: the MAC before the current one
 };
 
 }  // namespace

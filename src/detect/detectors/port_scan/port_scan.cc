@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -11,7 +12,13 @@
 namespace sentinel::detect {
 namespace {
 
-// Many distinct destination ports probed by one source within the window. Only probes count:
+// Original rules: many distinct destination ports probed by one source within the window.
+// Improved rules, in the spirit of Threshold Random Walk (Jung et al., 2004): many failed first
+// contacts from one source across hosts and ports, where a first contact is a probe to a
+// (host, protocol, port) the source has not tried within the window and it fails unless the
+// far end accepts it (TCP SYN-ACK, any UDP datagram back). Refused (RST) and unanswered
+// contacts both fail, so a horizontal sweep (one port, many hosts) counts like a vertical scan,
+// while a busy client whose connections are answered stays at zero. Only probes count:
 // TCP segments without ACK and RST (SYN connection attempts and the FIN/NULL/Xmas stealth
 // probes) and UDP datagrams that are not replies from a well-known service port. Replies of a
 // busy server to its clients' ephemeral ports are never probes.
@@ -28,6 +35,15 @@ class PortScan final : public Detector {
         window_ns_ = static_cast<int64_t>(window_ * 1e9);
         threshold_ = c.port_scan_threshold;
         min_threshold_ = intel::scale_threshold(threshold_, intel::Tier::kCritical);
+        improved_ = improved_rules(c.port_scan_rules);
+        if (improved_) {
+            pairs_.reset(c.max_tracked_hosts);
+            pair_first_.assign(pairs_.capacity(), 0);
+            pair_answered_.assign(pairs_.capacity(), 0);
+            contacts_.reset(c.max_tracked_hosts, window_);
+            accepted_.reset(c.max_tracked_hosts, window_);
+            return Status::ok();
+        }
         sources_.reset(c.max_tracked_hosts);
         // One block per source: last-seen times, ports, count, so a probe touches adjacent
         // cache lines only. std::byte storage gives the implicit objects C++20 allows.
@@ -39,7 +55,14 @@ class PortScan final : public Detector {
     }
 
     void on_packet(const decode::Packet& p, Context& ctx) override {
-        if (!p.is_ip() || !is_probe(p)) {
+        if (!p.is_ip()) {
+            return;
+        }
+        if (improved_) {
+            on_contact_packet(p, ctx);
+            return;
+        }
+        if (!is_probe(p)) {
             return;
         }
         const auto slot = sources_.find_or_insert(p.src_ip);
@@ -72,11 +95,74 @@ class PortScan final : public Detector {
     }
 
     void collect(CounterList& out) const override {
+        if (improved_) {
+            collect_table("port_scan.contacts", pairs_, out);
+            collect_table("port_scan.sources", contacts_.table(), out);
+            out.push_back({"port_scan.state_bytes",
+                           pairs_.memory_bytes() + pair_first_.size() * (sizeof(int64_t) + 1) +
+                               contacts_.state_bytes() + accepted_.state_bytes()});
+            return;
+        }
         collect_table("port_scan.sources", sources_, out);
         out.push_back({"port_scan.state_bytes", sources_.memory_bytes() + blocks_bytes_});
     }
 
   private:
+    // The (prober, target, protocol, port) of a contact; client_port holds the protocol.
+    static FlowKey contact_key(const IpAddress& prober, const IpAddress& target, bool tcp,
+                               uint16_t port) {
+        return FlowKey{prober, target, static_cast<uint16_t>(tcp ? 6 : 17), port};
+    }
+
+    void on_contact_packet(const decode::Packet& p, Context& ctx) {
+        const bool tcp = (p.layers & decode::kLayerTcp) != 0;
+        if (!tcp && !(p.layers & decode::kLayerUdp)) {
+            return;
+        }
+        constexpr uint8_t kSynAck = decode::tcp_flags::kSyn | decode::tcp_flags::kAck;
+        if (!tcp || (p.tcp_flags & kSynAck) == kSynAck) {
+            // An acceptance, if it answers a pending contact of the receiver.
+            const uint32_t i = pairs_.find(contact_key(p.dst_ip, p.src_ip, tcp, p.src_port));
+            if (i != PairTable::kNone && pair_answered_[i] == 0 &&
+                p.ts.ns - pair_first_[i] <= window_ns_) {
+                pair_answered_[i] = 1;
+                accepted_.add(p.dst_ip, p.ts, 1);
+            }
+        }
+        if (!is_probe(p)) {
+            return;
+        }
+        const auto slot = pairs_.find_or_insert(contact_key(p.src_ip, p.dst_ip, tcp, p.dst_port));
+        if (!slot.inserted && p.ts.ns - pair_first_[slot.index] <= window_ns_) {
+            return;  // a retransmission or a reused contact, not a new one
+        }
+        pair_first_[slot.index] = p.ts.ns;
+        pair_answered_[slot.index] = 0;
+        const auto c = contacts_.add(p.src_ip, p.ts, 1);
+        if (c.inserted) {
+            ctx.reputation().request(p.src_ip, intel::Priority::kDetector);
+        }
+        if (c.total < min_threshold_) {
+            return;
+        }
+        const uint32_t accepted = accepted_.add(p.src_ip, p.ts, 0).total;
+        const uint32_t failed = c.total > accepted ? c.total - accepted : 0;
+        if (failed < min_threshold_) {
+            return;
+        }
+        const intel::Verdict v = ctx.reputation().ip(p.src_ip);
+        if (failed < intel::scale_threshold(threshold_, v.tier) || !ctx.claim(p.src_ip, 0, p.ts)) {
+            return;
+        }
+        const std::string src = p.src_ip.to_string();
+        std::string message =
+            fmt::format("{} made {} failed first contacts (unanswered or refused) in {}s", src,
+                        failed, window_text(window_));
+        intel::append_suffix(message, v);
+        ctx.emit(make_alert(p.ts, intel::adjust_severity(schema::Severity::kHigh, v.tier),
+                            kInfo.category, std::move(message), src));
+    }
+
     static bool is_probe(const decode::Packet& p) {
         if (p.layers & decode::kLayerTcp) {
             return (p.tcp_flags & (decode::tcp_flags::kAck | decode::tcp_flags::kRst)) == 0;
@@ -94,6 +180,13 @@ class PortScan final : public Detector {
     static constexpr uint16_t kTracerouteLast = 33534;
     static constexpr DetectorInfo kInfo{"port_scan", "PORT SCAN",
                                         decode::kLayerTcp | decode::kLayerUdp};
+    using PairTable = LruTable<FlowKey, FlowHash, FlowEqual>;
+    bool improved_ = false;
+    PairTable pairs_;
+    std::vector<int64_t> pair_first_;     // when the contact was first made
+    std::vector<uint8_t> pair_answered_;  // 1 once the target accepted it
+    RateTracker<IpAddress, uint32_t> contacts_;
+    RateTracker<IpAddress, uint32_t> accepted_;
     double window_ = 10;
     int64_t window_ns_ = 0;
     uint64_t threshold_ = 15;
