@@ -191,14 +191,14 @@ TEST(SynFloodImproved, CompletedHandshakesAreNotAFloodButHalfOpenOnesFromOneSour
               "192.168.1.34 has 200 half-open handshakes in 5s (any sources)");
 }
 
-TEST(ArpSpoofImproved, FirstChangeIsHighAndAFlipFlopIsCritical) {
+TEST(ArpSpoofImproved, FirstChangeAndFlipFlopAreCriticalWithTheirOwnMessages) {
     Harness h("arp_spoof");
     h.feed(arp(10, 2, "192.168.10.4", mac(0x7f)));  // a new pair: learnt silently
     h.feed(arp(11, 2, "192.168.10.4", mac(0x7f)));
     EXPECT_EQ(h.count(), 0u);
     h.feed(arp(20, 2, "192.168.10.4", mac(0xba)));  // a change, as a new NIC would make
     ASSERT_EQ(h.count(), 1u);
-    EXPECT_EQ(h.last().level, Severity::kHigh);
+    EXPECT_EQ(h.last().level, Severity::kCritical);
     EXPECT_EQ(h.last().message,
               "IP 192.168.10.4 MAC changed: 02:00:00:00:00:7f -> 02:00:00:00:00:ba  (MITM?)");
     h.feed(arp(40, 2, "192.168.10.4", mac(0x7f)));  // and back: two stations take turns

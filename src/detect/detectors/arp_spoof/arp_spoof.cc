@@ -110,8 +110,9 @@ class ArpSpoof final : public Detector {
                                 text));
             return;
         }
-        ctx.emit(make_alert(ts, improved_ ? schema::Severity::kHigh : schema::Severity::kCritical,
-                            kInfo.category,
+        // Every ARP alert is CRITICAL, as in the original: an IP whose MAC changes is the mark of
+        // a man in the middle until proven otherwise.
+        ctx.emit(make_alert(ts, schema::Severity::kCritical, kInfo.category,
                             fmt::format("IP {} MAC changed: {} -> {}  (MITM?)", text,
                                         old.to_string(), mac.to_string()),
                             text));
