@@ -5,7 +5,8 @@
 #   pg_cluster.sh stop DIR    -> stops the cluster and removes DIR
 # The cluster itself lives in a fresh /tmp directory (the postgres user must reach it); DIR only
 # records where.
-# The server runs as the unprivileged postgres user on a free loopback port, with fsync off.
+# The server runs as the unprivileged postgres user on a free loopback port, with fsync off
+# (PG_DURABLE=1 keeps the durable defaults, for benchmarks).
 set -u
 cmd=${1:?start or stop}
 dir=${2:?directory}
@@ -61,10 +62,12 @@ if ! runuser -u postgres -- "$bin/initdb" -D "$root/data" -U postgres -A scram-s
     stop
     exit 1
 fi
+fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${PG_DURABLE:-0}" = 1 ] && fast=""
 for attempt in 1 2 3; do
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     if runuser -u postgres -- "$bin/pg_ctl" -D "$root/data" -l "$root/server.log" -w -t 30 \
-        -o "-p $port -k $root -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "-p $port -k $root -c listen_addresses=127.0.0.1 $fast -c max_connections=200" \
         start >/dev/null 2>&1; then
         echo "host=127.0.0.1 port=$port user=postgres password=$pw dbname=postgres" >"$dir/dsn.tmp"
         mv "$dir/dsn.tmp" "$dir/dsn"
