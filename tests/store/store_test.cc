@@ -174,7 +174,7 @@ TEST_P(StoreTest, QueryFiltersAndPages) {
                        i % 2 ? schema::Severity::kLow : schema::Severity::kCritical,
                        "10.0.0." + std::to_string(i % 5), 1'700'000'000 + i);
         if (i == 7) {
-            a.message = "Weird 100%_match";
+            a.message = "Weird 100%_match \"q\" back\\slash {a,b} NULL \u00e9";
         }
         b.alerts.push_back(a);
     }
@@ -212,6 +212,8 @@ TEST_P(StoreTest, QueryFiltersAndPages) {
     page = s->query_alerts(text);
     ASSERT_EQ(page->alerts.size(), 1u);
     EXPECT_EQ(page->alerts[0].alert.id, "q7");
+    EXPECT_EQ(page->alerts[0].alert.message,
+              "Weird 100%_match \"q\" back\\slash {a,b} NULL \u00e9");  // stored verbatim
 
     AlertQuery range;
     range.since = Timestamp::from_seconds(1'700'000'010);
