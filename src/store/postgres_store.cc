@@ -26,7 +26,9 @@ namespace {
 constexpr const char* kOtherKey = "(other)";
 constexpr int64_t kMinuteKeep = 120;
 constexpr const char* kChannel = "sentinel_changes";
-constexpr int kMaxAttempts = 3;  // a group is retried after a deadlock or serialization failure
+constexpr int kMaxAttempts = 3;
+constexpr size_t kMaxIdList = 7000;  // NOTIFY payloads must stay under 8000 bytes  // a group is
+                                     // retried after a deadlock or serialization failure
 
 // Serialises migrations of concurrently starting servers (an arbitrary fixed key).
 constexpr int64_t kMigrationLock = 0x4e535f4d4947;  // "NS_MIG"
@@ -610,9 +612,22 @@ class PostgresStore final : public Store {
             if (max_seq > 0 || !agents.empty()) {
                 // Delivered to listeners only if the transaction commits. exec0 would throw on
                 // the one-row result of pg_notify, so use exec.
-                w.exec_params("SELECT pg_notify($1,$2)", kChannel,
-                              std::to_string(origin_) + " " + std::to_string(min_seq) + " " +
-                                  std::to_string(max_seq) + " " + (agents.empty() ? "0" : "1"));
+                // "origin min_seq max_seq agents [{changed agent ids}]": the id list is left
+                // out when it would not fit a payload (listeners then reload every agent).
+                std::string payload = std::to_string(origin_) + " " + std::to_string(min_seq) +
+                                      " " + std::to_string(max_seq) + " " +
+                                      (agents.empty() ? "0" : "1");
+                if (!agents.empty()) {
+                    std::string ids = "{";
+                    for (const auto& [id, slot] : agents) {
+                        append_element(ids, ids.size() > 1 ? "," : "", id);
+                    }
+                    ids += "}";
+                    if (ids.size() < kMaxIdList) {
+                        payload += " " + ids;
+                    }
+                }
+                w.exec_params("SELECT pg_notify($1,$2)", kChannel, payload);
             }
             w.commit();
             for (int kind = 0; kind < 2; ++kind) {
@@ -707,7 +722,19 @@ class PostgresStore final : public Store {
                 }
             }
             if (agents_changed) {
-                for (const auto& row : n.exec(kAgentSelect)) {
+                // The changed agents' ids follow the four numbers, when they fit.
+                size_t pos = 0;
+                for (int field = 0; field < 4 && pos != std::string::npos; ++field) {
+                    pos = payload.find(' ', field == 0 ? 0 : pos + 1);
+                }
+                const std::string ids =
+                    pos == std::string::npos ? std::string() : payload.substr(pos + 1);
+                auto rows =
+                    ids.empty()
+                        ? n.exec(kAgentSelect)
+                        : n.exec_params(
+                              std::string(kAgentSelect) + " WHERE agent_id = ANY($1::text[])", ids);
+                for (const auto& row : rows) {
                     change.agents.push_back(read_agent(row));
                 }
                 change.agents_changed = true;

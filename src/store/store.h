@@ -104,7 +104,7 @@ struct StoreOptions {
 struct RemoteChange {
     std::vector<schema::Alert> alerts;  // new alerts stored by the other server, oldest first
     bool agents_changed = false;
-    std::vector<AgentRecord> agents;  // when agents_changed: every stored agent
+    std::vector<AgentRecord> agents;  // when agents_changed: the changed (or all) agents
 };
 
 // Durable storage for alerts, agents, counters, users and API tokens. Every method is

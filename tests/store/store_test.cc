@@ -364,6 +364,12 @@ TEST_P(StoreTest, OtherInstancesCommitsAreAnnounced) {
             cv.notify_all();
         };
     };
+    AgentRecord other;
+    other.agent_id = "agent \"2\"";  // stored before the listeners start; never changes
+    other.hostname = "h2";
+    WriteBatch before;
+    before.agent = other;
+    ASSERT_TRUE(a->write_sync(before).status.is_ok());
     ASSERT_TRUE(a->subscribe(collect(at_a)).is_ok());
     ASSERT_TRUE(b->subscribe(collect(at_b)).is_ok());
 
@@ -393,7 +399,7 @@ TEST_P(StoreTest, OtherInstancesCommitsAreAnnounced) {
             ids.push_back(al.id);
         if (c.agents_changed) {
             agents_seen = true;
-            ASSERT_EQ(c.agents.size(), 1u);
+            ASSERT_EQ(c.agents.size(), 1u);  // only the agent this commit changed
             EXPECT_EQ(c.agents[0].agent_id, "agent-1");
         }
     }
