@@ -10,6 +10,7 @@ end
 function init(args)
   api_key = os.getenv("API_KEY")
   batch = tonumber(os.getenv("BATCH") or "100")
+  prefix = os.getenv("ID_PREFIX") or "b"  -- distinct per wrk process when several run at once
 end
 
 request = function()
@@ -17,8 +18,8 @@ request = function()
   for i = 1, batch do
     counter = counter + 1
     items[i] = string.format(
-      '{"id":"b%d-%d","ts":"2026-01-02T03:04:05.000000+00:00","level":"MEDIUM","category":"SYN FLOOD",' ..
-      '"message":"SYN flood from 10.2.%d.%d","src":"10.2.%d.%d","agent_id":"bench-%d","hostname":"bench"}',
+      '{"id":"' .. prefix .. '%d-%d","ts":"2026-01-02T03:04:05.000000+00:00","level":"MEDIUM","category":"SYN FLOOD",' ..
+      '"message":"SYN flood from 10.2.%d.%d","src":"10.2.%d.%d","agent_id":"' .. prefix .. '-bench-%d","hostname":"bench"}',
       tid, counter, counter % 250, tid, counter % 250, tid, tid)
   end
   return wrk.format("POST", "/api/alerts",

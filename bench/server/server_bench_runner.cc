@@ -1,5 +1,5 @@
 // Benchmark-only: runs the server on fixed loopback ports with a config built from arguments.
-// usage: server_bench_runner DATA_DIR CERT KEY API_KEY GUI_PORT AGENT_PORT
+// usage: server_bench_runner DATA_DIR CERT KEY API_KEY GUI_PORT AGENT_PORT [POSTGRES_DSN]
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -7,9 +7,10 @@
 #include "server/app.h"
 
 int main(int argc, char** argv) {
-    if (argc != 7) {
+    if (argc != 7 && argc != 8) {
         std::fprintf(stderr,
-                     "usage: server_bench_runner DATA_DIR CERT KEY API_KEY GUI_PORT AGENT_PORT\n");
+                     "usage: server_bench_runner DATA_DIR CERT KEY API_KEY GUI_PORT AGENT_PORT "
+                     "[POSTGRES_DSN]\n");
         return 2;
     }
     sentinel::config::Config c;
@@ -22,6 +23,10 @@ int main(int argc, char** argv) {
     c.agent_port = static_cast<uint16_t>(std::atoi(argv[6]));
     c.redirect_port = 0;
     c.agent_rate_limit = 1'000'000'000;
+    if (argc == 8) {
+        c.storage.backend = "postgres";
+        c.storage.dsn = argv[7];
+    }
     sentinel::server::ServerApp app(c);
     if (auto st = app.start(); !st) {
         std::fprintf(stderr, "%s\n", st.message().c_str());

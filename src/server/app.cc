@@ -24,9 +24,17 @@ store::StoreOptions store_options(const config::Config& c) {
 }
 
 Result<std::unique_ptr<store::Store>> open_store(const config::Config& c) {
+    if (c.storage.backend == "postgres") {
+        if (c.storage.dsn.empty()) {
+            return Error{
+                "storage backend \"postgres\" needs storage.dsn (a PostgreSQL connection "
+                "string)"};
+        }
+        return store::open_postgres(c.storage.dsn, store_options(c));
+    }
     if (c.storage.backend != "sqlite") {
         return Error{"storage backend \"" + c.storage.backend +
-                     "\" is not available in this build; use \"sqlite\""};
+                     "\" is unknown; use \"sqlite\" or \"postgres\""};
     }
     std::error_code ec;
     std::filesystem::create_directories(c.data_dir, ec);
@@ -108,6 +116,28 @@ Status ServerApp::start() {
     if (!agents)
         return agents.status();
     p.live->load(*summary, std::move(agents).value());
+    // Other servers sharing the database (PostgreSQL): their alerts and agent updates reach
+    // this server's stats, timeline and dashboards as if received here.
+    LiveState* live = p.live.get();
+    auto subscribed = p.store->subscribe([live](store::RemoteChange change) {
+        size_t begin = 0;
+        for (size_t i = 1; i <= change.alerts.size(); ++i) {
+            if (i == change.alerts.size() ||
+                change.alerts[i].agent_id != change.alerts[begin].agent_id) {
+                std::vector<schema::Alert> run(
+                    std::make_move_iterator(change.alerts.begin() + static_cast<long>(begin)),
+                    std::make_move_iterator(change.alerts.begin() + static_cast<long>(i)));
+                const std::string agent_id = run.front().agent_id;
+                live->alerts_committed(agent_id, run, true);
+                begin = i;
+            }
+        }
+        if (change.agents_changed) {
+            live->merge_agents(change.agents);
+        }
+    });
+    if (!subscribed)
+        return subscribed;
     p.auth = std::make_unique<Auth>(*p.store);
     const char* env_pw = std::getenv("SENTINEL_ADMIN_PASSWORD");
     auto generated = p.auth->ensure_admin(config_.data_dir, env_pw ? env_pw : "");

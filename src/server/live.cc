@@ -174,7 +174,7 @@ std::optional<store::AgentRecord> LiveState::heartbeat(const AgentContact& who, 
 }
 
 void LiveState::alerts_committed(const std::string& agent_id,
-                                 const std::vector<schema::Alert>& fresh) {
+                                 const std::vector<schema::Alert>& fresh, bool remote) {
     if (fresh.empty()) {
         notify({}, false, false, true);
         return;
@@ -193,7 +193,9 @@ void LiveState::alerts_committed(const std::string& agent_id,
             }
             const auto received = a.received_at.value_or(a.ts);
             ++minutes_[received.ns / kMinuteNs][lvl];
-            metrics_.alert_stored(lvl);
+            if (!remote) {
+                metrics_.alert_stored(lvl);
+            }
         }
         if (auto it = agents_.find(agent_id); it != agents_.end()) {
             it->second.alert_count += fresh.size();
@@ -209,6 +211,19 @@ void LiveState::alerts_committed(const std::string& agent_id,
 }
 
 void LiveState::agents_changed() { notify({}, false, false, true); }
+
+void LiveState::merge_agents(const std::vector<store::AgentRecord>& stored) {
+    {
+        std::lock_guard lock(mu_);
+        for (const auto& rec : stored) {
+            auto& mine = agents_[rec.agent_id];
+            const auto last_seen = std::max(mine.last_seen, rec.last_seen);
+            mine = rec;
+            mine.last_seen = last_seen;
+        }
+    }
+    notify({}, false, false, true);
+}
 
 std::string LiveState::stats_json(Timestamp now) {
     std::lock_guard lock(mu_);

@@ -88,10 +88,15 @@ class LiveState {
     std::optional<store::AgentRecord> heartbeat(const AgentContact& who, const Heartbeat& hb,
                                                 Timestamp now);
 
-    // After a commit: counts the new alerts and notifies subscribers.
-    void alerts_committed(const std::string& agent_id, const std::vector<schema::Alert>& fresh);
+    // After a commit: counts the new alerts and notifies subscribers. `remote`: another server
+    // sharing the database stored them (counted in stats, not in this server's metrics).
+    void alerts_committed(const std::string& agent_id, const std::vector<schema::Alert>& fresh,
+                          bool remote = false);
     // After a heartbeat commit.
     void agents_changed();
+    // Another server stored agent records: adopt the stored figures (last_seen never goes back)
+    // and notify subscribers.
+    void merge_agents(const std::vector<store::AgentRecord>& stored);
 
     std::string stats_json(Timestamp now);
     std::string timeline_json(Timestamp now);

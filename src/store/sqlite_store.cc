@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "common/log.h"
+#include "store/migrations.h"
 #include "store/store.h"
 
 namespace sentinel::store {
@@ -29,41 +30,6 @@ namespace {
 constexpr const char* kOtherKey = "(other)";
 constexpr int64_t kMinuteKeep = 120;    // minutes of per-minute counters kept
 constexpr int kCheckpointPages = 1000;  // WAL size that wakes the checkpointer
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS alerts(
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  ts INTEGER NOT NULL,
-  received_at INTEGER NOT NULL,
-  level INTEGER NOT NULL,
-  category TEXT NOT NULL,
-  message TEXT NOT NULL,
-  src TEXT NOT NULL,
-  agent_id TEXT NOT NULL,
-  hostname TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts);
-CREATE INDEX IF NOT EXISTS alerts_level ON alerts(level, seq);
-CREATE INDEX IF NOT EXISTS alerts_category ON alerts(category, seq);
-CREATE INDEX IF NOT EXISTS alerts_src ON alerts(src, seq);
-CREATE INDEX IF NOT EXISTS alerts_agent ON alerts(agent_id, seq);
-CREATE TABLE IF NOT EXISTS agents(
-  agent_id TEXT PRIMARY KEY,
-  hostname TEXT NOT NULL, ip TEXT NOT NULL, os TEXT NOT NULL, version TEXT NOT NULL,
-  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, alert_count INTEGER NOT NULL,
-  packets INTEGER NOT NULL, bytes INTEGER NOT NULL, capture_drops INTEGER NOT NULL,
-  spool_depth INTEGER NOT NULL, spool_dropped INTEGER NOT NULL, uptime_s INTEGER NOT NULL,
-  extra TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS stat_level(level INTEGER PRIMARY KEY, n INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS stat_key(kind INTEGER NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL,
-  PRIMARY KEY(kind, key));
-CREATE TABLE IF NOT EXISTS stat_minute(minute INTEGER NOT NULL, level INTEGER NOT NULL,
-  n INTEGER NOT NULL, PRIMARY KEY(minute, level));
-CREATE TABLE IF NOT EXISTS users(name TEXT PRIMARY KEY, role TEXT NOT NULL, salt TEXT NOT NULL,
-  hash TEXT NOT NULL, iterations INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS api_tokens(hash TEXT PRIMARY KEY, name TEXT NOT NULL,
-  created INTEGER NOT NULL);
-)sql";
 
 int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -185,7 +151,7 @@ class SqliteStore final : public Store {
             }
         }
         (void)exec(rdb_, "PRAGMA cache_size=-16384");
-        if (auto st = exec(wdb_, kSchema); !st) {
+        if (auto st = migrate(); !st) {
             return Status::error("cannot create the database schema: " + st.message());
         }
         insert_alert_ = Stmt(wdb_,
@@ -555,6 +521,33 @@ class SqliteStore final : public Store {
         WriteBatch batch;
         WriteCallback done;
     };
+
+    Status migrate() {
+        if (auto st = exec(wdb_, "BEGIN IMMEDIATE"); !st) {
+            return st;
+        }
+        Stmt v(wdb_, "PRAGMA user_version");
+        const int64_t current = v.step() == SQLITE_ROW ? v.i64(0) : 0;
+        v.reset();
+        const auto& steps = sqlite_migrations();
+        if (current > static_cast<int64_t>(steps.size())) {
+            (void)exec(wdb_, "ROLLBACK");
+            return Status::error("the database schema (version " + std::to_string(current) +
+                                 ") is newer than this server (version " +
+                                 std::to_string(steps.size()) + "); upgrade the server");
+        }
+        for (auto i = static_cast<size_t>(current); i < steps.size(); ++i) {
+            auto st = exec(wdb_, steps[i].c_str());
+            if (st) {
+                st = exec(wdb_, ("PRAGMA user_version=" + std::to_string(i + 1)).c_str());
+            }
+            if (!st) {
+                (void)exec(wdb_, "ROLLBACK");
+                return st;
+            }
+        }
+        return exec(wdb_, "COMMIT");
+    }
 
     Stmt& read_stmt(const std::string& sql) {
         auto it = read_stmts_.find(sql);

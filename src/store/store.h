@@ -100,6 +100,13 @@ struct StoreOptions {
     size_t max_group = 4096;            // alerts per group commit at most
 };
 
+// What another server sharing the database committed (PostgreSQL only).
+struct RemoteChange {
+    std::vector<schema::Alert> alerts;  // new alerts stored by the other server, oldest first
+    bool agents_changed = false;
+    std::vector<AgentRecord> agents;  // when agents_changed: the changed (or all) agents
+};
+
 // Durable storage for alerts, agents, counters, users and API tokens. Every method is
 // thread-safe. Writes go through one writer that groups concurrent batches into a single
 // transaction (group commit); a callback runs only after the commit is durable.
@@ -134,11 +141,22 @@ class Store {
     // The token's name, or nullopt.
     virtual Result<std::optional<std::string>> find_token(const std::string& hash_hex) = 0;
 
+    // Starts calling `on_change` (on a store thread) for commits made by other processes
+    // sharing the database. A single-process backend never calls it.
+    virtual Status subscribe(std::function<void(RemoteChange)> on_change) {
+        (void)on_change;
+        return Status::ok();
+    }
+
     // Commits everything queued and stops the writer; later writes fail.
     virtual void close() = 0;
 };
 
 // Opens (creating if needed) the SQLite store at `path` in WAL mode.
 Result<std::unique_ptr<Store>> open_sqlite(const std::string& path, const StoreOptions& options);
+
+// Connects to PostgreSQL (libpq connection string or URI), applies pending migrations.
+// Several processes may open the same database.
+Result<std::unique_ptr<Store>> open_postgres(const std::string& dsn, const StoreOptions& options);
 
 }  // namespace sentinel::store

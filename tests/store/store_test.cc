@@ -1,12 +1,18 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <mutex>
+#include <pqxx/pqxx>
 #include <thread>
 
+#include "pg_harness.h"
+#include "store/migrations.h"
 #include "store/store.h"
 
 namespace sentinel::store {
@@ -14,20 +20,76 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class StoreTest : public ::testing::Test {
+// Every test runs against each backend: the same contract, SQLite and PostgreSQL alike.
+class StoreTest : public ::testing::TestWithParam<std::string> {
   protected:
+    bool postgres() const { return GetParam() == "postgres"; }
+
     void SetUp() override {
+        if (postgres()) {
+            if (!pgtest::skip_reason().empty()) {
+                GTEST_SKIP() << pgtest::skip_reason();
+            }
+            dsn_ = pgtest::create_database();
+            ASSERT_FALSE(dsn_.empty());
+            return;
+        }
         char tmpl[] = "/tmp/store_test.XXXXXX";
         ASSERT_NE(mkdtemp(tmpl), nullptr);
         dir_ = tmpl;
         path_ = (dir_ / "sentinel.db").string();
     }
-    void TearDown() override { fs::remove_all(dir_); }
+    void TearDown() override {
+        if (!dsn_.empty()) {
+            pgtest::drop_database(dsn_);
+        }
+        if (!dir_.empty()) {
+            fs::remove_all(dir_);
+        }
+    }
+
+    Result<std::unique_ptr<Store>> try_open(StoreOptions options = {}) {
+        return postgres() ? open_postgres(dsn_, options) : open_sqlite(path_, options);
+    }
 
     std::unique_ptr<Store> open(StoreOptions options = {}) {
-        auto s = open_sqlite(path_, options);
+        auto s = try_open(options);
         EXPECT_TRUE(s.is_ok()) << (s ? "" : s.error());
-        return std::move(s).value();
+        return s ? std::move(s).value() : nullptr;
+    }
+
+    // Sets the recorded schema version directly, as a newer server would have left it.
+    void set_schema_version(int version) {
+        if (postgres()) {
+            pqxx::connection c(dsn_);
+            pqxx::nontransaction n(c);
+            n.exec("INSERT INTO schema_migrations(version,applied_at) VALUES(" +
+                   std::to_string(version) + ",0)");
+        } else {
+            sqlite3* db = nullptr;
+            ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+            const std::string sql = "PRAGMA user_version=" + std::to_string(version);
+            EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+            sqlite3_close(db);
+        }
+    }
+
+    int schema_version() {
+        if (postgres()) {
+            pqxx::connection c(dsn_);
+            pqxx::nontransaction n(c);
+            auto r = n.exec("SELECT max(version), count(*) FROM schema_migrations");
+            EXPECT_EQ(r[0][0].as<int>(), r[0][1].as<int>()) << "each step is recorded once";
+            return r[0][0].as<int>();
+        }
+        sqlite3* db = nullptr;
+        EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+        int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        return v;
     }
 
     static schema::Alert alert(std::string id, schema::Severity level = schema::Severity::kHigh,
@@ -47,9 +109,10 @@ class StoreTest : public ::testing::Test {
 
     fs::path dir_;
     std::string path_;
+    std::string dsn_;
 };
 
-TEST_F(StoreTest, InsertReportsDuplicatesAndSurvivesReopen) {
+TEST_P(StoreTest, InsertReportsDuplicatesAndSurvivesReopen) {
     {
         auto s = open();
         WriteBatch b;
@@ -77,7 +140,7 @@ TEST_F(StoreTest, InsertReportsDuplicatesAndSurvivesReopen) {
     ASSERT_FALSE(sum->minutes.empty());
 }
 
-TEST_F(StoreTest, AgentUpsertCountsOnlyNewAlerts) {
+TEST_P(StoreTest, AgentUpsertCountsOnlyNewAlerts) {
     auto s = open();
     AgentRecord agent;
     agent.agent_id = "agent-1";
@@ -103,7 +166,7 @@ TEST_F(StoreTest, AgentUpsertCountsOnlyNewAlerts) {
     EXPECT_TRUE(s->load_agents()->empty());
 }
 
-TEST_F(StoreTest, QueryFiltersAndPages) {
+TEST_P(StoreTest, QueryFiltersAndPages) {
     auto s = open();
     WriteBatch b;
     for (int i = 0; i < 25; ++i) {
@@ -111,7 +174,7 @@ TEST_F(StoreTest, QueryFiltersAndPages) {
                        i % 2 ? schema::Severity::kLow : schema::Severity::kCritical,
                        "10.0.0." + std::to_string(i % 5), 1'700'000'000 + i);
         if (i == 7) {
-            a.message = "Weird 100%_match";
+            a.message = "Weird 100%_match \"q\" back\\slash {a,b} NULL \u00e9";
         }
         b.alerts.push_back(a);
     }
@@ -149,6 +212,8 @@ TEST_F(StoreTest, QueryFiltersAndPages) {
     page = s->query_alerts(text);
     ASSERT_EQ(page->alerts.size(), 1u);
     EXPECT_EQ(page->alerts[0].alert.id, "q7");
+    EXPECT_EQ(page->alerts[0].alert.message,
+              "Weird 100%_match \"q\" back\\slash {a,b} NULL \u00e9");  // stored verbatim
 
     AlertQuery range;
     range.since = Timestamp::from_seconds(1'700'000'010);
@@ -158,7 +223,7 @@ TEST_F(StoreTest, QueryFiltersAndPages) {
     EXPECT_EQ(page->alerts.size(), 3u);
 }
 
-TEST_F(StoreTest, CounterKeysAreBounded) {
+TEST_P(StoreTest, CounterKeysAreBounded) {
     StoreOptions o;
     o.max_counter_keys = 3;
     auto s = open(o);
@@ -176,7 +241,7 @@ TEST_F(StoreTest, CounterKeysAreBounded) {
     EXPECT_EQ(total, 10u);
 }
 
-TEST_F(StoreTest, RetentionByCount) {
+TEST_P(StoreTest, RetentionByCount) {
     StoreOptions o;
     o.retention_max_alerts = 5;
     auto s = open(o);
@@ -191,7 +256,7 @@ TEST_F(StoreTest, RetentionByCount) {
     EXPECT_EQ(s->load_summary()->total, 12u);  // counters are all-time
 }
 
-TEST_F(StoreTest, RetentionByAge) {
+TEST_P(StoreTest, RetentionByAge) {
     StoreOptions o;
     o.retention_days = 7;
     auto s = open(o);
@@ -212,7 +277,7 @@ TEST_F(StoreTest, RetentionByAge) {
     EXPECT_EQ(*s->apply_retention(Timestamp::from_seconds(static_cast<double>(now))), 0u);
 }
 
-TEST_F(StoreTest, ConcurrentWritersAreAllCommitted) {
+TEST_P(StoreTest, ConcurrentWritersAreAllCommitted) {
     auto s = open();
     std::vector<std::thread> threads;
     std::atomic<int> ok{0};
@@ -232,7 +297,7 @@ TEST_F(StoreTest, ConcurrentWritersAreAllCommitted) {
     EXPECT_EQ(*s->count_alerts(), 200u);
 }
 
-TEST_F(StoreTest, UsersAndTokens) {
+TEST_P(StoreTest, UsersAndTokens) {
     auto s = open();
     EXPECT_EQ(*s->count_users(), 0u);
     ASSERT_TRUE(s->put_user({"admin", "admin", "00", "ff", 1000}).is_ok());
@@ -246,13 +311,108 @@ TEST_F(StoreTest, UsersAndTokens) {
     EXPECT_FALSE(s->find_token("dcba")->has_value());
 }
 
-TEST_F(StoreTest, WriteAfterCloseFails) {
+TEST_P(StoreTest, WriteAfterCloseFails) {
     auto s = open();
     s->close();
     WriteBatch b;
     b.alerts.push_back(alert("late"));
     EXPECT_FALSE(s->write_sync(std::move(b)).status.is_ok());
 }
+
+TEST_P(StoreTest, MigrationsRunOnceAndRecordTheVersion) {
+    const int latest =
+        static_cast<int>(postgres() ? postgres_migrations().size() : sqlite_migrations().size());
+    {
+        auto s = open();
+        ASSERT_NE(s, nullptr);
+        ASSERT_TRUE(s->put_token("t", "h").is_ok());
+    }
+    EXPECT_EQ(schema_version(), latest);
+    auto s = open();  // no step runs again: the data is still there
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->find_token("h")->value_or(""), "t");
+    EXPECT_EQ(schema_version(), latest);
+}
+
+TEST_P(StoreTest, SchemaNewerThanTheServerIsRefused) {
+    open().reset();
+    const int latest =
+        static_cast<int>(postgres() ? postgres_migrations().size() : sqlite_migrations().size());
+    set_schema_version(latest + 1);
+    auto s = try_open();
+    ASSERT_FALSE(s.is_ok());
+    EXPECT_NE(s.error().find("newer than this server"), std::string::npos) << s.error();
+}
+
+// Two stores on one database stand for two servers: each hears of the other's commits, never
+// of its own.
+TEST_P(StoreTest, OtherInstancesCommitsAreAnnounced) {
+    if (!postgres()) {
+        GTEST_SKIP() << "a single-process backend has no other instances";
+    }
+    // Declared before the stores: their listener threads stop before these go away.
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<RemoteChange> at_a, at_b;
+    auto a = open();
+    auto b = open();
+    ASSERT_TRUE(a && b);
+    auto collect = [&](std::vector<RemoteChange>& into) {
+        return [&mu, &cv, &into](RemoteChange c) {
+            std::lock_guard lock(mu);
+            into.push_back(std::move(c));
+            cv.notify_all();
+        };
+    };
+    AgentRecord other;
+    other.agent_id = "agent \"2\"";  // stored before the listeners start; never changes
+    other.hostname = "h2";
+    WriteBatch before;
+    before.agent = other;
+    ASSERT_TRUE(a->write_sync(before).status.is_ok());
+    ASSERT_TRUE(a->subscribe(collect(at_a)).is_ok());
+    ASSERT_TRUE(b->subscribe(collect(at_b)).is_ok());
+
+    AgentRecord agent;
+    agent.agent_id = "agent-1";
+    agent.hostname = "h";
+    WriteBatch batch;
+    batch.alerts = {alert("n1"), alert("n2", schema::Severity::kLow)};
+    batch.agent = agent;
+    ASSERT_TRUE(a->write_sync(batch).status.is_ok());
+    ASSERT_TRUE(a->write_sync(batch).status.is_ok());  // duplicates: nothing new to announce
+    WriteBatch from_b;
+    from_b.alerts = {alert("n3")};
+    ASSERT_TRUE(b->write_sync(from_b).status.is_ok());
+
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] {
+        size_t n = 0;
+        for (const auto& c : at_b)
+            n += c.alerts.size();
+        return n >= 2 && !at_a.empty();
+    }));
+    std::vector<std::string> ids;
+    bool agents_seen = false;
+    for (const auto& c : at_b) {
+        for (const auto& al : c.alerts)
+            ids.push_back(al.id);
+        if (c.agents_changed) {
+            agents_seen = true;
+            ASSERT_EQ(c.agents.size(), 1u);  // only the agent this commit changed
+            EXPECT_EQ(c.agents[0].agent_id, "agent-1");
+        }
+    }
+    EXPECT_EQ(ids, (std::vector<std::string>{"n1", "n2"}));
+    EXPECT_TRUE(agents_seen);
+    ASSERT_EQ(at_a.size(), 1u);
+    ASSERT_EQ(at_a[0].alerts.size(), 1u);
+    EXPECT_EQ(at_a[0].alerts[0].id, "n3");
+    EXPECT_FALSE(at_a[0].agents_changed);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace sentinel::store
