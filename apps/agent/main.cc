@@ -1,14 +1,15 @@
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <string>
 
 #include "agent/live.h"
 #include "agent/offline.h"
+#include "capture/live_support.h"
 #include "capture/pcap_source.h"
 #include "config/config.h"
+#include "platform/platform.h"
 #include "schema/alert.h"
 
 namespace {
@@ -101,6 +102,13 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", SENTINEL_VERSION);
     CLI11_PARSE(app, argc, argv);
 
+    // Windows loads Npcap at run time; without it only --read works.
+    if (list || read_path.empty()) {
+        if (auto s = sentinel::capture::live_capture_available(); !s.is_ok()) {
+            std::fprintf(stderr, "%s\n", s.message().c_str());
+            return 1;
+        }
+    }
     if (list) {
         return list_interfaces();
     }
@@ -111,8 +119,9 @@ int main(int argc, char** argv) {
     }
 
     sentinel::config::LoadWarnings warnings;
+    std::error_code exists_error;
     const bool defaults_only = out != Output::kServer && config_option->count() == 0 &&
-                               ::access(config_path.c_str(), F_OK) != 0;
+                               !std::filesystem::exists(config_path, exists_error);
     auto config = defaults_only
                       ? sentinel::Result<sentinel::config::Config>(sentinel::config::Config{})
                       : sentinel::config::load_config(config_path, &warnings);
@@ -131,7 +140,7 @@ int main(int argc, char** argv) {
                                                : sentinel::agent::OutputFormat::kNone;
         options.detectors = config->detectors;
         options.only = only;
-        options.progress = !no_progress && ::isatty(STDERR_FILENO) == 1;
+        options.progress = !no_progress && sentinel::platform::is_terminal(stderr);
         options.agent_id = sentinel::schema::make_alert_id().substr(0, 16);
         options.hostname = sentinel::agent::local_hostname();
         options.os = sentinel::agent::local_os();
