@@ -2,8 +2,8 @@
 // The system trust store does not know our CA, so WinHTTP is told to accept an unknown root and
 // the server certificate is checked here, against ca.crt, in the SENDING_REQUEST callback: that
 // runs after the handshake and before any byte of the request (and so the API key) is sent. A
-// certificate that does not verify closes the request. Host name and validity dates are still
-// checked by Schannel.
+// certificate that does not verify closes the request. Validity dates are still checked by
+// Schannel, the host name here (Wine's Schannel does not match IP addresses).
 
 // clang-format off
 #include <winsock2.h>
@@ -15,10 +15,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
+#include <cwctype>
 #include <filesystem>
 #include <mutex>
 #include <thread>
 
+#include "common/ip_address.h"
 #include "platform/platform.h"
 #include "transport/http_client.h"
 
@@ -165,6 +168,58 @@ bool verified_by(PCCERT_CONTEXT cert, PCCERT_CONTEXT ca) {
                0, nullptr) != 0;
 }
 
+bool same_dns_name(std::wstring_view pattern, std::wstring_view host) {
+    const auto lower = [](std::wstring_view v) {
+        std::wstring out(v);
+        for (wchar_t& c : out) {
+            c = static_cast<wchar_t>(std::towlower(c));
+        }
+        return out;
+    };
+    const std::wstring p = lower(pattern);
+    const std::wstring h = lower(host);
+    if (p.rfind(L"*.", 0) == 0) {
+        // One leftmost label only, as browsers do.
+        const size_t dot = h.find(L'.');
+        return dot != std::wstring::npos && dot > 0 && h.substr(dot) == p.substr(1);
+    }
+    return p == h;
+}
+
+// True when the certificate's subject alternative names include `host` (a DNS name or an IP
+// address). Schannel's own check is switched off because Wine's does not know IP addresses.
+bool names_host(PCCERT_CONTEXT cert, const std::wstring& host) {
+    const CERT_EXTENSION* ext = ::CertFindExtension(
+        szOID_SUBJECT_ALT_NAME2, cert->pCertInfo->cExtension, cert->pCertInfo->rgExtension);
+    if (ext == nullptr) {
+        return false;
+    }
+    CERT_ALT_NAME_INFO* info = nullptr;
+    DWORD size = 0;
+    if (!::CryptDecodeObjectEx(X509_ASN_ENCODING, X509_ALTERNATE_NAME, ext->Value.pbData,
+                               ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG, nullptr, &info, &size)) {
+        return false;
+    }
+    std::wstring bare = host;
+    if (bare.size() > 2 && bare.front() == L'[' && bare.back() == L']') {
+        bare = bare.substr(1, bare.size() - 2);
+    }
+    const auto ip = IpAddress::parse(narrow(bare.data(), bare.size()));
+    bool found = false;
+    for (DWORD i = 0; i < info->cAltEntry && !found; ++i) {
+        const CERT_ALT_NAME_ENTRY& e = info->rgAltEntry[i];
+        if (e.dwAltNameChoice == CERT_ALT_NAME_DNS_NAME && !ip && e.pwszDNSName != nullptr) {
+            found = same_dns_name(e.pwszDNSName, bare);
+        } else if (e.dwAltNameChoice == CERT_ALT_NAME_IP_ADDRESS && ip) {
+            const size_t n = ip->is_v4() ? 4 : 16;
+            found = e.IPAddress.cbData == n &&
+                    std::memcmp(e.IPAddress.pbData, ip->bytes().data(), n) == 0;
+        }
+    }
+    ::LocalFree(info);
+    return found;
+}
+
 // Everything the client keeps between requests (HttpClient::curl_ points here).
 struct State {
     HINTERNET session = nullptr;
@@ -192,6 +247,7 @@ struct State {
 // Per-request context seen by the status callback.
 struct RequestContext {
     PCCERT_CONTEXT ca = nullptr;
+    const std::wstring* host = nullptr;
     bool checked = false;
     bool rejected = false;
 };
@@ -208,7 +264,7 @@ void CALLBACK on_status(HINTERNET request, DWORD_PTR context, DWORD status, LPVO
         // A reused connection was verified when it was set up; WinHTTP still reports its cert.
         ctx->rejected = true;
     } else {
-        ctx->rejected = !verified_by(cert, ctx->ca);
+        ctx->rejected = !verified_by(cert, ctx->ca) || !names_host(cert, *ctx->host);
         ::CertFreeCertificateContext(cert);
     }
     ctx->checked = true;
@@ -221,6 +277,64 @@ void CALLBACK on_status(HINTERNET request, DWORD_PTR context, DWORD status, LPVO
 double steady_now() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
+}
+
+// Checks the server before anything secret goes out: a bodyless GET of "/" without the API key,
+// then its certificate against ca.crt and the host name. The real request then reuses this
+// verified keep-alive connection; a new connection is checked again in on_status. (The probe
+// is there because Wine's WinHTTP still sends a request whose handle on_status closed.)
+HttpResult verify_server(State& s, int timeout_ms, int connect_timeout_ms) {
+    HttpResult result;
+    HINTERNET probe =
+        ::WinHttpOpenRequest(s.connect, L"GET", (s.path_prefix + L"/").c_str(), nullptr,
+                             WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES, WINHTTP_FLAG_SECURE);
+    if (probe == nullptr) {
+        const DWORD code = ::GetLastError();
+        result.failure = classify(code);
+        result.error = winhttp_error_text(code);
+        return result;
+    }
+    DWORD flags = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_CN_INVALID;
+    ::WinHttpSetOption(probe, WINHTTP_OPTION_SECURITY_FLAGS, &flags, sizeof(flags));
+    ::WinHttpSetTimeouts(probe, connect_timeout_ms, connect_timeout_ms, timeout_ms, timeout_ms);
+    // The certificate is read right after the handshake, while the connection is certainly open.
+    bool good = false;
+    BOOL ok = ::WinHttpSendRequest(probe, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA,
+                                   0, 0, 0);
+    if (ok) {
+        PCCERT_CONTEXT cert = nullptr;
+        DWORD size = sizeof(cert);
+        if (::WinHttpQueryOption(probe, WINHTTP_OPTION_SERVER_CERT_CONTEXT, &cert, &size) &&
+            cert != nullptr) {
+            good = verified_by(cert, s.ca) && names_host(cert, s.host);
+            ::CertFreeCertificateContext(cert);
+        }
+        ok = ::WinHttpReceiveResponse(probe, nullptr);
+    }
+    if (!ok) {
+        const DWORD code = ::GetLastError();
+        ::WinHttpCloseHandle(probe);
+        result.failure = classify(code);
+        result.error = winhttp_error_text(code);
+        return result;
+    }
+    // Drain the answer so the connection returns to the pool for the real request.
+    for (DWORD available = 0;
+         good && ::WinHttpQueryDataAvailable(probe, &available) && available > 0;) {
+        std::string sink(available, '\0');
+        DWORD read = 0;
+        if (!::WinHttpReadData(probe, sink.data(), available, &read) || read == 0) {
+            break;
+        }
+    }
+    ::WinHttpCloseHandle(probe);
+    if (!good) {
+        result.failure = FailureKind::kTls;
+        result.error =
+            "the server certificate is not signed by the configured CA (ca_cert) or does not "
+            "name this host; nothing was sent";
+    }
+    return result;
 }
 
 }  // namespace
@@ -297,12 +411,6 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(HttpOptions options) {
         return Error{"cannot prepare a connection to " + options.base_url + ": " +
                      winhttp_error_text(::GetLastError())};
     }
-    if (::WinHttpSetStatusCallback(state->session, on_status, WINHTTP_CALLBACK_FLAG_SEND_REQUEST,
-                                   0) == WINHTTP_INVALID_STATUS_CALLBACK) {
-        return Error{"cannot install the certificate check: " +
-                     winhttp_error_text(::GetLastError())};
-    }
-
     std::wstring headers = L"Content-Type: application/json\r\nAccept: application/json\r\n";
     for (const auto& h : options.headers) {
         headers += widen(h) + L"\r\n";
@@ -326,6 +434,15 @@ HttpResult HttpClient::post_json(std::string_view path, std::string_view body, l
         return result;
     };
 
+    const int total = static_cast<int>(std::max(1L, timeout_ms));
+    const int connect = static_cast<int>(std::min<long>(options_.connect_timeout_ms, total));
+    if (s.https && s.ca != nullptr) {
+        HttpResult check = verify_server(s, total, connect);
+        if (!check.answered()) {
+            return check;
+        }
+    }
+
     const std::wstring target = s.path_prefix + widen(path);
     HINTERNET request =
         ::WinHttpOpenRequest(s.connect, L"POST", target.c_str(), nullptr, WINHTTP_NO_REFERER,
@@ -346,21 +463,29 @@ HttpResult HttpClient::post_json(std::string_view path, std::string_view body, l
 
     RequestContext ctx;
     ctx.ca = s.ca;
+    ctx.host = &s.host;
     DWORD_PTR context_value = reinterpret_cast<DWORD_PTR>(&ctx);
     ::WinHttpSetOption(request, WINHTTP_OPTION_CONTEXT_VALUE, &context_value,
                        sizeof(context_value));
+    // On the request itself: handles made before the session's callback was set do not inherit
+    // it, and without the callback nothing would check the certificate before sending.
+    if (s.ca != nullptr &&
+        ::WinHttpSetStatusCallback(request, on_status, WINHTTP_CALLBACK_FLAG_SEND_REQUEST, 0) ==
+            WINHTTP_INVALID_STATUS_CALLBACK) {
+        const DWORD code = ::GetLastError();
+        close_request();
+        return fail(code, "cannot install the certificate check: ");
+    }
     if (s.https) {
         // The system store does not hold our CA; on_status checks the chain against ca.crt.
         // In insecure mode every certificate problem is accepted.
-        DWORD flags = SECURITY_FLAG_IGNORE_UNKNOWN_CA;
+        // The host name is checked there too (names_host).
+        DWORD flags = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_CN_INVALID;
         if (options_.insecure) {
-            flags |= SECURITY_FLAG_IGNORE_CERT_CN_INVALID | SECURITY_FLAG_IGNORE_CERT_DATE_INVALID |
-                     SECURITY_FLAG_IGNORE_CERT_WRONG_USAGE;
+            flags |= SECURITY_FLAG_IGNORE_CERT_DATE_INVALID | SECURITY_FLAG_IGNORE_CERT_WRONG_USAGE;
         }
         ::WinHttpSetOption(request, WINHTTP_OPTION_SECURITY_FLAGS, &flags, sizeof(flags));
     }
-    const int total = static_cast<int>(std::max(1L, timeout_ms));
-    const int connect = static_cast<int>(std::min<long>(options_.connect_timeout_ms, total));
     ::WinHttpSetTimeouts(request, connect, connect, total, total);
     DWORD no_redirect = WINHTTP_DISABLE_REDIRECTS;
     ::WinHttpSetOption(request, WINHTTP_OPTION_DISABLE_FEATURE, &no_redirect, sizeof(no_redirect));
@@ -408,8 +533,8 @@ HttpResult HttpClient::post_json(std::string_view path, std::string_view body, l
         if (ctx.rejected) {
             result.failure = FailureKind::kTls;
             result.error =
-                "the server certificate is not signed by the configured CA (ca_cert); "
-                "nothing was sent";
+                "the server certificate is not signed by the configured CA (ca_cert) or does "
+                "not name this host; nothing was sent";
             return result;
         }
         return fail(code);
