@@ -105,6 +105,20 @@ TEST(WindowsPlatform, StopRequestWaitsAndResets) {
     EXPECT_FALSE(platform::stop_requested());
 }
 
+TEST(WindowsPlatform, ServicesExistAndPathsAreKnown) {
+    EXPECT_TRUE(platform::has_windows_services());
+    EXPECT_FALSE(platform::executable_dir().empty());
+    EXPECT_TRUE(fs::exists(fs::path(platform::executable_dir()) / "windows_test.exe"));
+    EXPECT_FALSE(platform::program_data_dir().empty());
+    // Wine's ReportEventW stores nothing; the call must still be harmless.
+    platform::write_event_log("NetSentinelAgent", platform::EventType::kError,
+                              "[HIGH] PORT SCAN: test entry");
+    auto run = platform::run_as_service(
+        "NetSentinelAgent", [](void*) { return 5; }, nullptr);
+    ASSERT_FALSE(run.is_ok()) << "not started by the service control manager";
+    EXPECT_NE(run.error().find("--start"), std::string::npos) << run.error();
+}
+
 // Wine ships a wpcap.dll over the host's libpcap, so Npcap "is installed" unless the test runs
 // with WINEDLLOVERRIDES=wpcap=d (the ctest windows.npcap_missing does): then the message must be
 // exactly the one that tells the user what to install.
