@@ -178,8 +178,18 @@ int main(int argc, char** argv) {
                                                  : "removed");
         return 0;
     }
-    if (service_mode && config_option->count() == 0) {
-        config_path = service_config_path();
+    if (service_mode) {
+        if (config_option->count() == 0) {
+            config_path = service_config_path();
+        }
+        // A service has no console: its messages go to a log file beside the config.
+        const std::string log =
+            (std::filesystem::path(config_path).parent_path() / "sentinel-agent-service.log")
+                .string();
+        if (std::freopen(log.c_str(), "a", stderr) != nullptr) {
+            std::setvbuf(stderr, nullptr, _IONBF, 0);
+        }
+        std::freopen(log.c_str(), "a", stdout);
     }
 
     // Windows loads Npcap at run time; without it only --read works.
@@ -267,7 +277,8 @@ int main(int argc, char** argv) {
     // Windows: the notification-area icon unless --no-tray (or there is no desktop).
     TrayContext tray;
     bool tray_shown = false;
-    if (sentinel::platform::has_windows_services() && !no_tray && read_path.empty()) {
+    if (sentinel::platform::has_windows_services() && !no_tray && !service_mode &&
+        read_path.empty()) {
         live.progress = &tray.progress;
         tray.server = sentinel::transport::resolve_server_url(live.server, live.config.server_host,
                                                               live.config.agent_port)

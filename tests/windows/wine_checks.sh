@@ -7,6 +7,7 @@
 # ship_server   --read --output server delivers a capture's alerts to a local sentinel-server
 #               (this build's) over HTTPS, verified against the CA from sentinel-certs
 # service       --install/--start/--stop/--remove through Wine's service manager, Event Log
+# tray          the notification-area icon under Xvfb; headless without a desktop or with --no-tray
 # Exit 77 (skipped) when Wine is missing or the cross build did not run.
 set -uo pipefail
 check=$1 cross=$2 bin=$3 src=$4
@@ -141,6 +142,38 @@ PY
 
 service)
   "$here/service_check.sh" "$exe" "$work"
+  ;;
+
+tray)
+  command -v xvfb-run >/dev/null || { echo "xvfb-run is not installed (packages/test-windows.txt): skipped"; exit 77; }
+  mkdir -p "$work/tray" && cd "$work/tray" || fail "tray folder"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=tray-test-ca \
+    -keyout ca.key -out ca.crt -days 2 >/dev/null 2>&1 || fail "openssl"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  echo "{\"server_host\":\"127.0.0.1\",\"agent_port\":$port,\"api_key\":\"$(printf 'k%.0s' $(seq 32))\",\"ca_cert\":\"ca.crt\",\"state_dir\":\"state\"}" >sentinel_config.json
+  lo=$(wine "$exe" --list-interfaces 2>/dev/null | tr -d '\r' | awk '/loopback/ {print ($1 == "*") ? $2 : $1; exit}')
+  [ -n "$lo" ] || fail "no loopback interface listed under Wine"
+  # Each run captures on loopback until the timeout ends it. Wine keeps one desktop per
+  # running wineserver, so each run starts a fresh one (the first decides display or none).
+  fresh_session() { "${wineserver:-/usr/lib/wine/wineserver}" -k 2>/dev/null; sleep 1; }
+  [ -x /usr/lib/wine/wineserver ] || wineserver=$(command -v wineserver)
+  fresh_session
+  (unset DISPLAY; timeout 12 "$here/wine_run.sh" "$exe" --iface "$lo" >out1.txt 2>err1.txt)
+  grep -q "running without the tray icon" err1.txt || { cat err1.txt; fail "no desktop: the agent should say it runs without the icon"; }
+  grep -q "sniffing on" out1.txt || fail "no desktop: the agent did not capture"
+  echo "ok without a desktop the agent runs headless and says so: $(grep -m1 'running without' err1.txt | tr -d '\r')"
+  fresh_session
+  (unset DISPLAY; timeout 12 "$here/wine_run.sh" "$exe" --iface "$lo" --no-tray >out2.txt 2>err2.txt)
+  grep -q "running without the tray icon" err2.txt && fail "--no-tray still tried the icon"
+  grep -q "sniffing on" out2.txt || fail "--no-tray: the agent did not capture"
+  echo "ok --no-tray runs headless without trying the icon"
+  fresh_session
+  timeout 20 xvfb-run -a "$here/wine_run.sh" "$exe" --iface "$lo" >out3.txt 2>err3.txt
+  fresh_session
+  grep -q "running without the tray icon" err3.txt && { cat err3.txt; fail "under Xvfb the icon was not shown"; }
+  grep -q "sniffing on" out3.txt || fail "with the icon: the agent did not capture"
+  echo "ok under Xvfb the notification-area icon is shown (Shell_NotifyIcon accepted it)"
+  echo "not shown under Wine: the menu items themselves (a test cannot click the icon's menu)"
   ;;
 *) fail "unknown check $check" ;;
 esac
