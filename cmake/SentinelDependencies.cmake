@@ -1,5 +1,11 @@
 # Every dependency comes from a Debian package; see packages/*.txt and DEVELOPERS.md.
 include_guard(GLOBAL)
+if(SENTINEL_MINGW)
+  include(SentinelMingw)
+  set(SENTINEL_PCAP_DIR "${PROJECT_SOURCE_DIR}/../shared/pcaps" CACHE PATH
+      "Folder of reference captures (MANIFEST.md); golden tests use it")
+  return()
+endif()
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)

@@ -45,6 +45,12 @@ class ShippingSink final : public detect::AlertSink {
     void emit(schema::Alert&& alert) override {
         counters_.alerts.fetch_add(1, std::memory_order_relaxed);
         console_.alert(alert);
+        // The Windows agent also writes CRITICAL and HIGH alerts to the Application log.
+        if (platform::has_windows_services() && alert.level >= schema::Severity::kHigh) {
+            platform::write_event_log("NetSentinelAgent", platform::EventType::kError,
+                                      fmt::format("[{}] {}: {}", schema::to_string(alert.level),
+                                                  alert.category, alert.message));
+        }
         shipper_.submit(std::move(alert));
     }
 
@@ -203,6 +209,11 @@ int run_live(const LiveOptions& options) {
             counters.capture_drops.store(cs.dropped + cs.interface_dropped,
                                          std::memory_order_relaxed);
             next_capture_stats = now + std::chrono::seconds(1);
+            if (options.progress != nullptr) {
+                options.progress->packets.store(pump.stats().frames, std::memory_order_relaxed);
+                options.progress->alerts_sent.store((*shipper)->counters().delivered,
+                                                    std::memory_order_relaxed);
+            }
         }
         if (now >= next_stats) {
             next_stats = now + std::chrono::duration<double>(options.stats_interval);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -8,6 +10,12 @@
 #include "transport/console.h"
 
 namespace sentinel::agent {
+
+// Figures run_live publishes for others (the Windows tray's "Show Status").
+struct LiveProgress {
+    std::atomic<uint64_t> packets{0};
+    std::atomic<uint64_t> alerts_sent{0};  // delivered to the server
+};
 
 // Everything the agent needs to capture (or replay a file) and ship alerts to the server.
 struct LiveOptions {
@@ -19,9 +27,10 @@ struct LiveOptions {
     bool insecure = false;         // allow an unverified TLS connection (explicit flag only)
     bool quiet = false;
     transport::LogFormat log_format = transport::LogFormat::kText;
-    std::vector<std::string> only;  // detectors to run; all when empty
-    double stats_interval = 30;     // seconds between console stats lines
-    double drain_seconds = 30;      // after a replay, how long to wait for delivery
+    std::vector<std::string> only;     // detectors to run; all when empty
+    double stats_interval = 30;        // seconds between console stats lines
+    double drain_seconds = 30;         // after a replay, how long to wait for delivery
+    LiveProgress* progress = nullptr;  // updated about once a second when set
 };
 
 // Runs capture → decode → detect → reputation → delivery until a stop signal (or the end of a

@@ -1,15 +1,18 @@
-#include <unistd.h>
-
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <string>
 
 #include "agent/live.h"
 #include "agent/offline.h"
+#include "capture/live_support.h"
 #include "capture/pcap_source.h"
 #include "config/config.h"
+#include "platform/platform.h"
 #include "schema/alert.h"
+#include "transport/server_url.h"
 
 namespace {
 
@@ -35,6 +38,43 @@ int list_interfaces() {
 }
 
 }  // namespace
+
+// The Windows service (seed-behavior.md 7.3).
+sentinel::platform::ServiceSpec service_spec() {
+    return {.name = "NetSentinelAgent",
+            .display_name = "NetSentinel Network Monitor Agent",
+            .description = "Monitors network traffic and reports threats to NetSentinel server.",
+            .arguments = "--service"};
+}
+
+struct TrayContext {
+    sentinel::agent::LiveProgress progress;
+    std::string server;
+};
+
+// "Show Status" (seed-behavior.md 7.2).
+std::string tray_status(void* context) {
+    const auto* tray = static_cast<const TrayContext*>(context);
+    return fmt::format("Packets:{}  Alerts sent:{}  Server:{}", tray->progress.packets.load(),
+                       tray->progress.alerts_sent.load(), tray->server);
+}
+
+int run_service_body(void* options) {
+    return sentinel::agent::run_live(*static_cast<sentinel::agent::LiveOptions*>(options));
+}
+
+// A service has no working directory of its own: its config sits next to the program, or in
+// %ProgramData%\NetSentinel.
+std::string service_config_path() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path beside = fs::path(sentinel::platform::executable_dir()) / "sentinel_config.json";
+    const std::string data = sentinel::platform::program_data_dir();
+    if (fs::exists(beside, ec) || data.empty()) {
+        return beside.string();
+    }
+    return (fs::path(data) / "NetSentinel" / "sentinel_config.json").string();
+}
 
 int main(int argc, char** argv) {
     CLI::App app{
@@ -98,9 +138,67 @@ int main(int argc, char** argv) {
     app.add_flag("--no-progress", no_progress,
                  "With --read --output jsonl: never draw the progress bar (it is drawn only when "
                  "stderr is a terminal)");
+    std::string service_command;
+    bool service_mode = false;
+    bool no_tray = false;
+    if (sentinel::platform::has_windows_services()) {
+        for (const char* command : {"install", "start", "stop", "remove"}) {
+            app.add_flag_callback(
+                std::string("--") + command,
+                [&service_command, command] { service_command = command; },
+                std::string("Windows service NetSentinelAgent: ") + command + " it");
+        }
+        app.add_flag("--service", service_mode,
+                     "Run as the Windows service (used by the service control manager)")
+            ->group("");
+        app.add_flag("--no-tray", no_tray, "Run without the notification-area icon");
+    }
     app.set_version_flag("--version", SENTINEL_VERSION);
     CLI11_PARSE(app, argc, argv);
 
+    if (!service_command.empty()) {
+        namespace platform = sentinel::platform;
+        auto spec = service_spec();
+        if (!live.capture.interface.empty()) {
+            spec.arguments += " --iface \"" + live.capture.interface + "\"";
+        }
+        const sentinel::Status s = service_command == "install" ? platform::install_service(spec)
+                                   : service_command == "start" ? platform::start_service(spec.name)
+                                   : service_command == "stop"
+                                       ? platform::stop_service(spec.name)
+                                       : platform::remove_service(spec.name);
+        if (!s.is_ok()) {
+            std::fprintf(stderr, "%s\n", s.message().c_str());
+            return 1;
+        }
+        std::printf("service %s %s\n", spec.name.c_str(),
+                    service_command == "install" ? "installed"
+                    : service_command == "start" ? "started"
+                    : service_command == "stop"  ? "stopped"
+                                                 : "removed");
+        return 0;
+    }
+    if (service_mode) {
+        if (config_option->count() == 0) {
+            config_path = service_config_path();
+        }
+        // A service has no console: its messages go to a log file beside the config.
+        const std::string log =
+            (std::filesystem::path(config_path).parent_path() / "sentinel-agent-service.log")
+                .string();
+        if (std::freopen(log.c_str(), "a", stderr) != nullptr) {
+            std::setvbuf(stderr, nullptr, _IONBF, 0);
+        }
+        std::freopen(log.c_str(), "a", stdout);
+    }
+
+    // Windows loads Npcap at run time; without it only --read works.
+    if (list || read_path.empty()) {
+        if (auto s = sentinel::capture::live_capture_available(); !s.is_ok()) {
+            std::fprintf(stderr, "%s\n", s.message().c_str());
+            return 1;
+        }
+    }
     if (list) {
         return list_interfaces();
     }
@@ -111,8 +209,9 @@ int main(int argc, char** argv) {
     }
 
     sentinel::config::LoadWarnings warnings;
+    std::error_code exists_error;
     const bool defaults_only = out != Output::kServer && config_option->count() == 0 &&
-                               ::access(config_path.c_str(), F_OK) != 0;
+                               !std::filesystem::exists(config_path, exists_error);
     auto config = defaults_only
                       ? sentinel::Result<sentinel::config::Config>(sentinel::config::Config{})
                       : sentinel::config::load_config(config_path, &warnings);
@@ -131,7 +230,7 @@ int main(int argc, char** argv) {
                                                : sentinel::agent::OutputFormat::kNone;
         options.detectors = config->detectors;
         options.only = only;
-        options.progress = !no_progress && ::isatty(STDERR_FILENO) == 1;
+        options.progress = !no_progress && sentinel::platform::is_terminal(stderr);
         options.agent_id = sentinel::schema::make_alert_id().substr(0, 16);
         options.hostname = sentinel::agent::local_hostname();
         options.os = sentinel::agent::local_os();
@@ -154,10 +253,51 @@ int main(int argc, char** argv) {
     live.only = only;
     live.capture.buffer_bytes = buffer_mb << 20;
     live.capture.promiscuous = !no_promisc;
+    if (live.state_dir.empty() && sentinel::platform::has_windows_services() &&
+        live.config.state_dir == sentinel::config::Config{}.state_dir &&
+        !sentinel::platform::program_data_dir().empty()) {
+        // The Linux default (/var/lib/netsentinel) means %ProgramData%\NetSentinel on Windows.
+        live.state_dir = sentinel::platform::program_data_dir() + "\\NetSentinel";
+    }
     if (live.state_dir.empty()) {
         live.state_dir = sentinel::config::resolve_path(live.config, live.config.state_dir);
     }
     live.log_format = log_format == "json" ? sentinel::transport::LogFormat::kJson
                                            : sentinel::transport::LogFormat::kText;
-    return sentinel::agent::run_live(live);
+    if (service_mode) {
+        live.quiet = true;
+        auto code =
+            sentinel::platform::run_as_service(service_spec().name, run_service_body, &live);
+        if (!code) {
+            std::fprintf(stderr, "%s\n", code.error().c_str());
+            return 2;
+        }
+        return *code;
+    }
+    // Windows: the notification-area icon unless --no-tray (or there is no desktop).
+    TrayContext tray;
+    bool tray_shown = false;
+    if (sentinel::platform::has_windows_services() && !no_tray && !service_mode &&
+        read_path.empty()) {
+        live.progress = &tray.progress;
+        tray.server = sentinel::transport::resolve_server_url(live.server, live.config.server_host,
+                                                              live.config.agent_port)
+                          .url;
+        sentinel::platform::TrayOptions options;
+        options.dashboard_url =
+            fmt::format("https://{}:{}", sentinel::config::agent_connect_host(live.config),
+                        live.config.gui_port);
+        options.status = tray_status;
+        options.context = &tray;
+        const sentinel::Status shown = sentinel::platform::start_tray(options);
+        tray_shown = shown.is_ok();
+        if (!tray_shown) {
+            std::fprintf(stderr, "running without the tray icon: %s\n", shown.message().c_str());
+        }
+    }
+    const int code = sentinel::agent::run_live(live);
+    if (tray_shown) {
+        sentinel::platform::stop_tray();
+    }
+    return code;
 }

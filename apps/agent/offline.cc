@@ -1,10 +1,7 @@
 #include "agent/offline.h"
 
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <unistd.h>
-
 #include <chrono>
+#include <filesystem>
 #include <utility>
 
 #include <fmt/format.h>
@@ -12,6 +9,7 @@
 #include "capture/pcap_source.h"
 #include "capture/pump.h"
 #include "intel/reputation.h"
+#include "platform/platform.h"
 #include "schema/alert_json.h"
 
 namespace sentinel::agent {
@@ -79,8 +77,9 @@ class ProgressBar {
 };
 
 uint64_t file_size(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    return ec ? 0 : static_cast<uint64_t>(size);
 }
 
 std::string human_bytes(uint64_t bytes) {
@@ -191,20 +190,8 @@ std::string format_summary(const OfflineSummary& s) {
     return out;
 }
 
-std::string local_hostname() {
-    char name[256] = {};
-    if (::gethostname(name, sizeof(name) - 1) != 0) {
-        return "unknown";
-    }
-    return name;
-}
+std::string local_hostname() { return platform::hostname(); }
 
-std::string local_os() {
-    struct utsname u {};
-    if (::uname(&u) != 0) {
-        return "Linux";
-    }
-    return std::string(u.sysname) + " " + u.release;
-}
+std::string local_os() { return platform::os_description(); }
 
 }  // namespace sentinel::agent

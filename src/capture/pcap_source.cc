@@ -1,12 +1,11 @@
 #include "capture/pcap_source.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pcap/pcap.h>
-#include <sys/socket.h>
 
 #include <cstring>
 #include <utility>
+
+#include "common/ip_address.h"
 
 namespace sentinel::capture {
 namespace {
@@ -266,17 +265,14 @@ Result<std::vector<InterfaceInfo>> list_interfaces() {
             if (a->addr == nullptr) {
                 continue;
             }
-            char text[INET6_ADDRSTRLEN] = {};
+            // sockaddr_in keeps the address at byte 4, sockaddr_in6 at byte 8, on every OS
+            // (pcap.h brings the socket headers of the platform for AF_INET/AF_INET6).
+            const auto* raw = reinterpret_cast<const uint8_t*>(a->addr);
             if (a->addr->sa_family == AF_INET) {
-                const auto* sin = reinterpret_cast<const sockaddr_in*>(a->addr);
-                inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
+                info.addresses.push_back(IpAddress::v4(raw + 4).to_string());
             } else if (a->addr->sa_family == AF_INET6) {
-                const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(a->addr);
-                inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof(text));
-            } else {
-                continue;
+                info.addresses.push_back(IpAddress::v6(raw + 8).to_string());
             }
-            info.addresses.emplace_back(text);
         }
         out.push_back(std::move(info));
     }

@@ -85,4 +85,59 @@ bool wait_for_stop(double seconds);
 // Test hook: forget a previous stop request.
 void reset_stop_request();
 
+// Records a stop request from inside the program (tray menu, service stop), as if the stop signal
+// `sig` had arrived.
+void request_stop(int sig);
+
+// ---- Windows agent services (service control manager, Event Log, tray). Elsewhere they do
+// nothing (or answer "not supported"), so callers need no #ifdef. ----
+
+// True where the service commands and the tray exist (Windows).
+bool has_windows_services();
+
+// The service as registered with the service control manager.
+struct ServiceSpec {
+    std::string name;          // "NetSentinelAgent"; also the Event Log source
+    std::string display_name;  // "NetSentinel Network Monitor Agent"
+    std::string description;
+    std::string arguments;  // appended to "<this program>" on the service command line
+};
+
+// Registers the service (automatic start) and its Event Log source; an error names the reason
+// (for example that an administrator must run it).
+Status install_service(const ServiceSpec& spec);
+// Starts, stops (waiting up to `wait_seconds` for it to stop) or deletes the service.
+Status start_service(const std::string& name);
+Status stop_service(const std::string& name, double wait_seconds = 30);
+Status remove_service(const std::string& name);
+
+// Runs `body` as the service's main function when the service control manager started this
+// process; a stop request from it becomes request_stop(SIGTERM). Returns body's exit code, or an
+// error when the process was not started as a service.
+Result<int> run_as_service(const std::string& name, int (*body)(void*), void* context);
+
+// The folder holding this program ("" when unknown), and the machine-wide application data
+// folder (%ProgramData% on Windows, "" elsewhere).
+std::string executable_dir();
+std::string program_data_dir();
+
+// The notification-area icon of the Windows agent: "Open Dashboard" opens dashboard_url, "Show
+// Status" shows status() in a balloon (and prints it), "Stop Agent" calls request_stop(SIGINT).
+struct TrayOptions {
+    std::string tooltip = "NetSentinel Agent";
+    std::string dashboard_url;
+    std::string (*status)(void*) = nullptr;
+    void* context = nullptr;
+};
+
+// Shows the icon from a thread of its own until stop_tray() or a stop request. An error when no
+// icon can be shown (no desktop session; always outside Windows): the agent then runs headless.
+Status start_tray(const TrayOptions& options);
+void stop_tray();
+
+enum class EventType { kError, kWarning, kInformation };
+// Writes one entry (event id 1, category 0, `text` as its single insertion string) to the
+// Application log under `source`. Failures are ignored; nothing happens outside Windows.
+void write_event_log(const std::string& source, EventType type, const std::string& text);
+
 }  // namespace sentinel::platform

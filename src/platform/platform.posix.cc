@@ -301,4 +301,37 @@ bool wait_for_stop(double seconds) {
 
 void reset_stop_request() { g_stop_signal.store(0); }
 
+void request_stop(int sig) { on_stop_signal(sig); }
+
+bool has_windows_services() { return false; }
+
+namespace {
+Status windows_only() {
+    return Status::error("service commands exist only in the Windows agent; on Linux use systemd");
+}
+}  // namespace
+
+Status install_service(const ServiceSpec&) { return windows_only(); }
+Status start_service(const std::string&) { return windows_only(); }
+Status stop_service(const std::string&, double) { return windows_only(); }
+Status remove_service(const std::string&) { return windows_only(); }
+Result<int> run_as_service(const std::string&, int (*)(void*), void*) {
+    return Error{windows_only().message()};
+}
+
+std::string executable_dir() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string() : exe.parent_path().string();
+}
+
+std::string program_data_dir() { return {}; }
+
+void write_event_log(const std::string&, EventType, const std::string&) {}
+
+Status start_tray(const TrayOptions&) {
+    return Status::error("the notification-area icon exists only in the Windows agent");
+}
+void stop_tray() {}
+
 }  // namespace sentinel::platform

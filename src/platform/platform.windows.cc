@@ -255,6 +255,8 @@ bool wait_for_stop(double seconds) {
     return stop_requested();
 }
 
+void request_stop(int sig) { record_stop(sig); }
+
 void reset_stop_request() {
     g_stop_signal.store(0);
     if (g_stop_event != nullptr) {

@@ -1,0 +1,40 @@
+# Header-only dependencies for the mingw-w64 cross build (cmake/mingw-w64.cmake): Debian ships no
+# mingw builds of them, but their headers work unchanged. They are exposed through a folder of
+# symlinks in the build tree, never through /usr/include (whose glibc headers clash with mingw's).
+include_guard(GLOBAL)
+set(_inc ${PROJECT_BINARY_DIR}/mingw-include)
+file(MAKE_DIRECTORY ${_inc})
+foreach(dir nlohmann fmt spdlog CLI pcap gtest gmock)
+  if(NOT EXISTS ${_inc}/${dir})
+    file(CREATE_LINK /usr/include/${dir} ${_inc}/${dir} SYMBOLIC)
+  endif()
+endforeach()
+
+function(_sentinel_header_lib target)
+  if(NOT TARGET ${target})
+    add_library(${target} INTERFACE IMPORTED GLOBAL)
+    set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${_inc}
+                                               INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${_inc})
+    if(ARGN)
+      set_target_properties(${target} PROPERTIES INTERFACE_COMPILE_DEFINITIONS "${ARGN}")
+    endif()
+  endif()
+endfunction()
+_sentinel_header_lib(nlohmann_json::nlohmann_json)
+_sentinel_header_lib(fmt::fmt FMT_HEADER_ONLY)
+_sentinel_header_lib(spdlog::spdlog SPDLOG_FMT_EXTERNAL FMT_HEADER_ONLY)
+_sentinel_header_lib(CLI11::CLI11)
+find_package(Threads REQUIRED)
+
+if(SENTINEL_BUILD_TESTS)
+  # GoogleTest from Debian's source package, built with the cross compiler.
+  set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+  set(gtest_disable_pthreads OFF CACHE BOOL "" FORCE)
+  add_subdirectory(/usr/src/googletest ${PROJECT_BINARY_DIR}/googletest EXCLUDE_FROM_ALL)
+  foreach(t gtest gtest_main gmock gmock_main)
+    if(NOT TARGET GTest::${t})
+      add_library(GTest::${t} ALIAS ${t})
+    endif()
+  endforeach()
+  include(GoogleTest)
+endif()
