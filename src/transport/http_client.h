@@ -38,6 +38,11 @@ struct HttpResult {
     bool answered() const { return failure == FailureKind::kNone; }
 };
 
+// Drops trailing '/' from the base URL and refuses what would send the API key in clear text or
+// to an unverified server (plain http, a missing CA file) unless insecure. Returns whether the
+// URL is https. Both clients (libcurl, WinHTTP) start with it.
+Result<bool> check_http_options(HttpOptions& options);
+
 // HTTPS POSTs of JSON with libcurl: TLS 1.2 or newer, the server verified against ca_cert only
 // (not the system store) unless insecure; the standard proxy variables (https_proxy, no_proxy)
 // apply. One connection is kept alive between requests. Not thread-safe: one owner thread.
