@@ -2,6 +2,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,6 +100,32 @@ class RateTracker {
     std::vector<RateWindow<Count>> windows_;
     int64_t slot_ns_ = 1;
 };
+
+// The original's flood rule ("threshold events from one source within the window"), shared by
+// SYN FLOOD and ICMP FLOOD: counts one event from `source`, asks for the source's reputation on
+// first sight, and returns the count and verdict once the count reaches the threshold scaled by
+// that reputation and the cooldown lets an alert through.
+struct SourceRateHit {
+    uint64_t total = 0;
+    intel::Verdict verdict;
+};
+inline std::optional<SourceRateHit> count_source_event(RateTracker<IpAddress, uint32_t>& sources,
+                                                       const IpAddress& source, Timestamp ts,
+                                                       uint64_t threshold, uint64_t min_threshold,
+                                                       Context& ctx) {
+    const auto r = sources.add(source, ts, 1);
+    if (r.inserted) {
+        ctx.reputation().request(source, intel::Priority::kDetector);
+    }
+    if (r.total < min_threshold) {
+        return std::nullopt;  // below even the CRITICAL tier's threshold: skip the lookup
+    }
+    const intel::Verdict v = ctx.reputation().ip(source);
+    if (r.total < intel::scale_threshold(threshold, v.tier) || !ctx.claim(source, 0, ts)) {
+        return std::nullopt;
+    }
+    return SourceRateHit{r.total, v};
+}
 
 // Appends "<prefix>.size", ".capacity" and ".evictions" for a table.
 template <typename Table>

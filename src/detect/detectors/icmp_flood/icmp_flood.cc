@@ -27,22 +27,17 @@ class IcmpFlood final : public Detector {
         if (!p.is_echo_request() || !p.is_ip()) {
             return;
         }
-        const auto r = sources_.add(p.src_ip, p.ts, 1);
-        if (r.inserted) {
-            ctx.reputation().request(p.src_ip, intel::Priority::kDetector);
-        }
-        if (r.total < min_threshold_) {
-            return;
-        }
-        const intel::Verdict v = ctx.reputation().ip(p.src_ip);
-        if (r.total < intel::scale_threshold(threshold_, v.tier) || !ctx.claim(p.src_ip, 0, p.ts)) {
+        const auto hit =
+            count_source_event(sources_, p.src_ip, p.ts, threshold_, min_threshold_, ctx);
+        if (!hit) {
             return;
         }
         const std::string src = p.src_ip.to_string();
-        std::string message =
-            fmt::format("{} sent {} ICMP echo-requests in {}s", src, r.total, window_text(window_));
-        intel::append_suffix(message, v);
-        ctx.emit(make_alert(p.ts, intel::adjust_severity(schema::Severity::kHigh, v.tier),
+        std::string message = fmt::format("{} sent {} ICMP echo-requests in {}s", src, hit->total,
+                                          window_text(window_));
+        intel::append_suffix(message, hit->verdict);
+        ctx.emit(make_alert(p.ts,
+                            intel::adjust_severity(schema::Severity::kHigh, hit->verdict.tier),
                             kInfo.category, std::move(message), src));
     }
 
