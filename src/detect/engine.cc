@@ -1,6 +1,8 @@
 #include "detect/engine.h"
 
+#include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace sentinel::detect {
 
@@ -21,6 +23,42 @@ class Engine::DetectorContext final : public Context {
   private:
     Engine& engine_;
 };
+
+namespace {
+
+// The firing packet's 5-tuple, when the alert is about one of its two addresses: a detector that
+// fires on a sweep of its tables may be looking at an unrelated packet.
+std::optional<schema::Flow> flow_of(const decode::Packet& p, std::string_view alert_src) {
+    if (!p.is_ip() || p.is_later_fragment) {
+        return std::nullopt;
+    }
+    // SUSPICIOUS PORT keys its source as "ip:port" (IPv4) or "[ip]:port" (IPv6).
+    std::string_view host = alert_src;
+    if (!host.empty() && host.front() == '[') {
+        host = host.substr(
+            1, host.find(']') == std::string_view::npos ? host.size() - 1 : host.find(']') - 1);
+    } else if (std::count(host.begin(), host.end(), ':') == 1) {
+        host = host.substr(0, host.find(':'));
+    }
+    const auto ip = IpAddress::parse(host);
+    if (!ip || !(same_address(*ip, p.src_ip) || same_address(*ip, p.dst_ip))) {
+        return std::nullopt;
+    }
+    schema::Flow f;
+    f.src_ip = p.src_ip.to_string();
+    f.dest_ip = p.dst_ip.to_string();
+    f.proto = p.ip_protocol;
+    if (p.layers & (decode::kLayerTcp | decode::kLayerUdp)) {
+        f.src_port = p.src_port;
+        f.dest_port = p.dst_port;
+    } else if (p.layers & (decode::kLayerIcmp | decode::kLayerIcmpv6)) {
+        f.src_port = p.icmp_type;
+        f.dest_port = p.icmp_code;
+    }
+    return f;
+}
+
+}  // namespace
 
 Engine::Engine(intel::ReputationView& reputation, AlertSink& sink)
     : reputation_(reputation), sink_(sink), context_(std::make_unique<DetectorContext>(*this)) {}
@@ -70,6 +108,7 @@ Status Engine::configure(const config::DetectorConfig& config, const Registry& r
 
 void Engine::on_packet(const decode::Packet& packet) {
     ++packets_;
+    current_packet_ = &packet;
     const size_t n = detectors_.size();
     for (size_t i = 0; i < n; ++i) {
         if ((packet.layers & wanted_[i]) != 0) {
@@ -77,6 +116,7 @@ void Engine::on_packet(const decode::Packet& packet) {
             detectors_[i]->on_packet(packet, *context_);
         }
     }
+    current_packet_ = nullptr;
 }
 
 bool Engine::claim(uint32_t detector, const IpAddress& ip, uint16_t port, Timestamp now) {
@@ -94,6 +134,9 @@ bool Engine::claim(uint32_t detector, const IpAddress& ip, uint16_t port, Timest
 
 void Engine::emit(uint32_t detector, schema::Alert&& alert) {
     ++stats_[detector].emitted;
+    if (!alert.flow && current_packet_ != nullptr) {
+        alert.flow = flow_of(*current_packet_, alert.src);
+    }
     sink_.emit(std::move(alert));
 }
 

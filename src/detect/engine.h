@@ -89,6 +89,7 @@ class Engine {
     std::array<uint64_t, kWarmCacheSize> warmed_domains_{};
     uint64_t warm_requests_ = 0;
     uint64_t packets_ = 0;
+    const decode::Packet* current_packet_ = nullptr;  // during on_packet only
 };
 
 }  // namespace sentinel::detect

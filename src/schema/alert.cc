@@ -15,6 +15,21 @@ constexpr std::array<std::string_view, 5> kSeverityNames = {"INFO", "LOW", "MEDI
 
 std::string_view to_string(Severity s) { return kSeverityNames[static_cast<size_t>(s)]; }
 
+std::string proto_name(uint8_t proto) {
+    switch (proto) {
+        case 1:
+            return "ICMP";
+        case 6:
+            return "TCP";
+        case 17:
+            return "UDP";
+        case 58:
+            return "IPv6-ICMP";
+        default:
+            return std::to_string(proto);
+    }
+}
+
 std::optional<Severity> parse_severity(std::string_view text) {
     for (size_t i = 0; i < kSeverityNames.size(); ++i) {
         const auto name = kSeverityNames[i];

@@ -17,6 +17,21 @@ std::optional<Severity> parse_severity(std::string_view text);
 // One step up the ladder INFO → LOW → MEDIUM → HIGH → CRITICAL, capped at CRITICAL.
 Severity raise(Severity s);
 
+// The packet that fired an alert, as Suricata's EVE names it. Ports are 0 for protocols without
+// them; for ICMP/ICMPv6 src_port holds the type and dest_port the code (as Community ID wants).
+struct Flow {
+    std::string src_ip;
+    std::string dest_ip;
+    uint16_t src_port = 0;
+    uint16_t dest_port = 0;
+    uint8_t proto = 0;  // IANA protocol number: 1 ICMP, 6 TCP, 17 UDP, 58 ICMPv6
+
+    bool operator==(const Flow&) const = default;
+};
+
+// "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number for any other protocol.
+std::string proto_name(uint8_t proto);
+
 // One alert as it travels from agent to server and is stored (the original's fields plus an id
 // made by the agent, the event time and the server's arrival time).
 struct Alert {
@@ -30,6 +45,7 @@ struct Alert {
     std::string hostname;
     std::string os;
     std::optional<Timestamp> received_at;  // set by the server
+    std::optional<Flow> flow;              // absent when no IP packet applies (ARP)
 };
 
 // UTC ISO-8601 with microseconds and "+00:00", as the original server wrote timestamps.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
+#include "schema/alert_json.h"
 #include "web/assets.h"
 
 namespace sentinel::server {
@@ -121,6 +122,9 @@ Parsed parse_alert(const Json& obj, Timestamp received) {
     a.os = truncate_chars(field_string(obj, "os"), kMaxOs);
     a.received_at = received;
     a.ts = event_time(obj, received);
+    if (const auto it = obj.find("flow"); it != obj.end()) {
+        a.flow = schema::flow_from_json(*it);
+    }
     return p;
 }
 

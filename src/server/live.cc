@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "schema/alert_json.h"
+
 namespace sentinel::server {
 
 namespace {
@@ -31,6 +33,9 @@ std::string alert_json(const schema::Alert& a) {
     j["src"] = a.src;
     j["agent_id"] = a.agent_id;
     j["hostname"] = a.hostname;
+    if (a.flow) {
+        j["flow"] = schema::flow_to_json(*a.flow);
+    }
     return dump(j);
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "schema/alert_json.h"
 
 namespace sentinel::schema {
@@ -48,6 +50,28 @@ TEST(AlertJsonTest, RoundTripsTheWireFormat) {
     EXPECT_NE(make_alert_id(), make_alert_id());
     EXPECT_FALSE(alert_from_json("[1,2]").is_ok());
     EXPECT_FALSE(alert_from_json(R"({"level":"SEVERE"})").is_ok());
+}
+
+TEST(AlertJsonTest, FlowRoundTripsAndBadFlowsAreDropped) {
+    Alert a;
+    a.level = Severity::kHigh;
+    a.flow = Flow{"10.0.0.5", "2001:db8::1", 40000, 22, 6};
+    const auto text = to_json(a);
+    EXPECT_NE(text.find(R"("flow":{"src_ip":"10.0.0.5","src_port":40000,"dest_ip":"2001:db8::1")"),
+              std::string::npos)
+        << text;
+    const auto back = alert_from_json(text);
+    ASSERT_TRUE(back.is_ok()) << back.error();
+    EXPECT_EQ(back->flow, a.flow);
+
+    EXPECT_FALSE(alert_from_json(R"({"level":"LOW"})")->flow);
+    for (const char* bad : {R"({"src_ip":"10.0.0.1","dest_ip":"nowhere"})",
+                            R"({"src_ip":"10.0.0.1","dest_ip":"10.0.0.2","dest_port":70000})",
+                            R"({"src_ip":"10.0.0.1","dest_ip":"10.0.0.2","proto":-6})", "[1]"}) {
+        EXPECT_FALSE(flow_from_json(nlohmann::json::parse(bad))) << bad;
+    }
+    EXPECT_EQ(proto_name(58), "IPv6-ICMP");
+    EXPECT_EQ(proto_name(132), "132");
 }
 
 }  // namespace
