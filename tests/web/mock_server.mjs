@@ -64,14 +64,15 @@ function validate_rule(body, now_ms) {
         if (typeof str(k) !== 'string') return { error: `${k}: expected a string` };
     }
     const rule = { category: str('category').trim(), src: str('src').trim(), dst: str('dst').trim(), port: null, agent_id: str('agent_id').trim(), comment: str('comment'), expires_at: null };
-    if (rule.category.length > 128) return { error: 'category: at most 128 characters' };
+    if (rule.category.length > 128) return { error: 'category: too long (at most 128 characters)' };
     if (rule.src && !parse_net(rule.src)) return { error: 'src: expected an IPv4/IPv6 address or CIDR' };
     if (rule.dst && !parse_net(rule.dst)) return { error: 'dst: expected an IPv4/IPv6 address or CIDR' };
+    if (typeof body.port === 'string' && /^\d+$/.test(body.port)) body.port = Number(body.port);
     if (body.port !== undefined && body.port !== null && body.port !== '') {
-        if (!Number.isInteger(body.port) || body.port < 1 || body.port > 65535) return { error: 'port: expected an integer 1-65535' };
+        if (!Number.isInteger(body.port) || body.port < 1 || body.port > 65535) return { error: 'port: expected an integer from 1 to 65535' };
         rule.port = body.port;
     }
-    if (rule.comment.length > 1024) return { error: 'comment: at most 1024 characters' };
+    if (rule.comment.length > 1000) return { error: 'comment: too long (at most 1000 characters)' };
     if (body.expires_in_s !== undefined && body.expires_in_s !== null) {
         if (!Number.isInteger(body.expires_in_s) || body.expires_in_s <= 0) return { error: 'expires_in_s: expected a positive integer' };
         rule.expires_at = iso(now_ms + body.expires_in_s * 1000);

@@ -135,7 +135,9 @@ test('group status follows acknowledge and resolve', () => {
     assert.deepEqual([g.ack_by, g.resolved_by], ['admin', 'bob']);
     // Without a "new" count the page remembers what it saw.
     const h = { open: 2 };
-    assert.equal(group_status(h), 'NEW');
+    assert.equal(group_status(h), 'OPEN');
+    assert.equal(group_status(h, 'acknowledged'), 'ACKNOWLEDGED');
+    assert.equal(group_status(h, 'new'), 'NEW');
     apply_group_status(h, 'acknowledged', 'admin', 't');
     assert.equal(group_status(h), 'ACKNOWLEDGED');
 });

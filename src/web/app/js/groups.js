@@ -75,12 +75,14 @@ export function apply_group_status(g, status, by, at) {
     }
 }
 
-// RESOLVED when nothing is open; ACKNOWLEDGED when every open alert is acknowledged; else NEW.
-// Groups without a "new" count fall back to what this page saw acknowledged.
-export function group_status(g) {
+// RESOLVED when nothing is open; ACKNOWLEDGED when every open alert is acknowledged; NEW when
+// some are not. A group without a "new" count (optional in the contract) is ACKNOWLEDGED when
+// this page saw it acknowledged or the status filter says so, else just OPEN.
+export function group_status(g, filter_status) {
     if ((Number(g.open) || 0) === 0) return 'RESOLVED';
     if (typeof g.new === 'number') return g.new === 0 ? 'ACKNOWLEDGED' : 'NEW';
-    return g.acked_ ? 'ACKNOWLEDGED' : 'NEW';
+    if (g.acked_ || filter_status === 'acknowledged') return 'ACKNOWLEDGED';
+    return filter_status === 'new' ? 'NEW' : 'OPEN';
 }
 
 export class Groups {
@@ -255,7 +257,7 @@ export class Groups {
 
     fill_row_(row, g) {
         row.group = g;
-        const status = group_status(g);
+        const status = group_status(g, this.get_filter_().status);
         const key = group_key(g.category, g.src);
         const cls = `grow ${level_class(g.level)} st-${status.toLowerCase()}${key === this.selected_key_ ? ' sel' : ''}`;
         if (row.node.className !== cls) row.node.className = cls;
@@ -269,7 +271,7 @@ export class Groups {
         set_text(row.cells.count, `×${fmt_int(Number(g.count) || 0)}`);
         set_text(row.cells.first, feed_time(g.first_ts));
         const open = Number(g.open) || 0;
-        set_text(row.cells.status, status === 'RESOLVED' ? 'RESOLVED' : `${status} · ${fmt_int(open)} OPEN`);
+        set_text(row.cells.status, status === 'RESOLVED' ? 'RESOLVED' : status === 'OPEN' ? `${fmt_int(open)} OPEN` : `${status} · ${fmt_int(open)} OPEN`);
         const who = [];
         if (g.ack_by) who.push(`acknowledged by ${g.ack_by} ${g.ack_at || ''}`);
         if (g.resolved_by) who.push(`resolved by ${g.resolved_by} ${g.resolved_at || ''}`);

@@ -55,7 +55,7 @@ export function validate_rule_form(v) {
     const port = String(v.port || '').trim();
     const agent_id = String(v.agent_id || '').trim();
     const comment = String(v.comment || '').trim();
-    if (category.length > 128) return { field: 'category', error: 'category: at most 128 characters' };
+    if (category.length > 128) return { field: 'category', error: 'category: too long (at most 128 characters)' };
     if (category) body.category = category;
     if (src) {
         if (!is_address_or_cidr(src)) return { field: 'src', error: 'src: expected an IPv4/IPv6 address or CIDR' };
@@ -66,17 +66,17 @@ export function validate_rule_form(v) {
         body.dst = dst;
     }
     if (port) {
-        if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) return { field: 'port', error: 'port: expected an integer 1-65535' };
+        if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) return { field: 'port', error: 'port: expected an integer from 1 to 65535' };
         body.port = Number(port);
     }
-    if (agent_id.length > 128) return { field: 'agent_id', error: 'agent_id: at most 128 characters' };
+    if (agent_id.length > 128) return { field: 'agent_id', error: 'agent_id: too long (at most 128 characters)' };
     if (agent_id) body.agent_id = agent_id;
     if (!category && !src && !dst && !port && !agent_id) return { field: 'category', error: 'rule: set at least one of category, src, dst, port, agent_id' };
-    if (comment.length > 1024) return { field: 'comment', error: 'comment: at most 1024 characters' };
+    if (comment.length > 1000) return { field: 'comment', error: 'comment: too long (at most 1000 characters)' };
     body.comment = comment;
     const expiry = String(v.expires_in_s || '').trim();
     if (expiry) {
-        if (!/^\d+$/.test(expiry) || Number(expiry) <= 0) return { field: 'expires_in_s', error: 'expires_in_s: expected a positive number of seconds' };
+        if (!/^\d+$/.test(expiry) || Number(expiry) <= 0) return { field: 'expires_in_s', error: 'expires_in_s: expected a positive number of seconds (at most 10 years)' };
         body.expires_in_s = Number(expiry);
     }
     return { body };
