@@ -154,6 +154,7 @@ async function main() {
         });
 
         let rule_id = null;
+        let quiet_rule_id = null;
         await step('suppress from a feed group', async () => {
             await page.click(`${group_sel('PORT SCAN', kScanSrc)} .act-suppress`);
             await page.waitForSelector('#rule-dialog[open]', { timeout: 5000 });
@@ -201,6 +202,7 @@ async function main() {
             await page.waitForFunction(() => document.getElementById('rules-notice').textContent.includes('matches no alert'), null, { timeout: 5000 });
             check(true, "the server's warning is shown");
             check((await page.$$('#rules-body tr')).length === 2, 'two rules listed');
+            quiet_rule_id = await page.$eval('#rules-body tr:last-child', (r) => r.dataset.ruleId);
         });
 
         await step('suppressed alerts count on the rule and the overview', async () => {
@@ -238,6 +240,22 @@ async function main() {
             await backend.post_alert(alert({ message: 'after the rule is gone' }));
             await page.waitForFunction((s) => document.querySelector(s)?.textContent.includes('×6'), group_sel('PORT SCAN', kScanSrc), { timeout: 10000 });
             check(true, 'alerts of that kind reach the feed again');
+        });
+
+        await step("agents' suppressed counts reach the rule and the agent card", async () => {
+            await backend.heartbeat({ agent_id: 'agent-alpha', hostname: 'alpha-host', os: 'Linux 6.1', version: '1.2.3', uptime_s: 120, suppressed: { [quiet_rule_id]: 3 } });
+            await page.click('#open-manage');
+            const sel = `#rules-body tr[data-rule-id="${quiet_rule_id}"]`;
+            await page.waitForFunction((s) => document.querySelector(s)?.children[3].textContent === '0 / 3', sel, { timeout: 10000 });
+            check(true, 'hits at the agents shown per rule (server / agents)');
+            const text = await page.textContent(sel);
+            check(!text.includes('MATCHES NOTHING'), 'a rule hit at the agents no longer "matches nothing"', text);
+            await page.click('#manage-close');
+            await page.click('.tab[data-tab="agents"]');
+            const card = '.agent[data-agent-id="agent-alpha"] dd[data-field="suppressed"]';
+            await page.waitForFunction((c) => document.querySelector(c)?.textContent === '3', card, { timeout: 10000 });
+            check(true, 'agent card shows what the agent suppressed');
+            await page.click('.tab[data-tab="feed"]');
         });
 
         await step('acknowledge and resolve a group', async () => {

@@ -212,7 +212,7 @@ class Store {
     agent_list() {
         const now = Date.now();
         return [...this.agents.values()]
-            .map(({ last_ms, ...rest }) => ({ ...rest, online: now - last_ms < this.offline_after_ms }))
+            .map(({ last_ms, suppressed_seen, ...rest }) => ({ ...rest, online: now - last_ms < this.offline_after_ms }))
             .sort((a, b) => b.alert_count - a.alert_count);
     }
 
@@ -687,7 +687,27 @@ export async function start_mock({ dist_dir, cert, key, password = 'admin-pass',
         if (req.url === '/api/agent/heartbeat' && req.method === 'POST') {
             if (!body.agent_id) return send_json(res, 400, { error: 'Missing fields' });
             const { agent_id, anomalies, suppressed, ...fields } = body;
-            store.touch(agent_id, fields, ip);
+            const a = store.touch(agent_id, fields, ip);
+            // Per-rule counts since the agent started: deltas go to hits_agents (a smaller value
+            // means the agent restarted).
+            if (suppressed && typeof suppressed === 'object') {
+                a.suppressed_seen = a.suppressed_seen || {};
+                let changed = false;
+                for (const [id, n] of Object.entries(suppressed)) {
+                    const prev = a.suppressed_seen[id] || 0;
+                    const delta = Number(n) >= prev ? Number(n) - prev : Number(n);
+                    a.suppressed_seen[id] = Number(n);
+                    const r = rules.get(Number(id));
+                    if (r && delta > 0) {
+                        r.hits_agents += delta;
+                        r.last_hit = iso(Date.now());
+                        store.suppressed_total += delta;
+                        changed = true;
+                    }
+                }
+                a.suppressed = Object.values(a.suppressed_seen).reduce((x, y) => x + y, 0);
+                if (changed) schedule_rules_push();
+            }
             schedule_flush();
             return send_json(res, 200, { ok: true, suppressions_version: rules_version });
         }
