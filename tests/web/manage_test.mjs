@@ -267,6 +267,17 @@ async function main() {
             await page.waitForSelector('#detail-members .member', { timeout: 5000 });
             const who = await page.textContent('#detail-members');
             check(who.includes('acknowledged by admin'), 'group detail shows who acknowledged', who.slice(0, 200));
+            await shot(page, 'manage-group-detail');
+            // Keyboard: a focused group opens with Enter, arrows move between groups.
+            await page.click('#detail-close');
+            await page.focus(sel);
+            await page.keyboard.press('ArrowDown');
+            const moved = await page.evaluate((s) => document.activeElement !== document.querySelector(s) && document.activeElement.classList.contains('grow'), sel);
+            check(moved, 'ArrowDown moves the focus to the next group');
+            await page.keyboard.press('ArrowUp');
+            await page.keyboard.press('Enter');
+            await page.waitForSelector('#detail:not([hidden])', { timeout: 5000 });
+            check((await page.textContent('#detail-fields dd[data-field="CATEGORY"]')) === 'PORT SCAN', 'Enter opens the focused group');
             await page.click(`${sel} .act-resolve`);
             await page.waitForFunction((s) => !document.querySelector(s), sel, { timeout: 10000 });
             check(true, 'a resolved group leaves the OPEN view');
