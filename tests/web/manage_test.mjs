@@ -432,6 +432,21 @@ async function main() {
                 await vpage.waitForSelector('#toasts .toast.error', { timeout: 5000 });
                 const toast = await vpage.textContent('#toasts .toast.error');
                 check(toast.includes('Forbidden: admin role required'), 'a 403 shows the server error in a toast', toast);
+                // Own password: a viewer may change it; the old one then stops working.
+                await vpage.evaluate(() => document.body.classList.remove('is-admin'));
+                await vpage.click('#open-manage');
+                await vpage.click('#sub-tokens');
+                await vpage.fill('#password-old', kViewerPass);
+                await vpage.fill('#password-new', 'short');
+                await vpage.click('#password-save');
+                check((await vpage.textContent('#password-error')).includes('at least 10'), 'a short new password is refused client-side');
+                await vpage.fill('#password-new', `${kViewerPass}-changed`);
+                await vpage.click('#password-save');
+                await vpage.waitForFunction(() => [...document.querySelectorAll('#toasts .toast')].some((t) => t.textContent.includes('Password changed')), null, { timeout: 5000 });
+                const old_login = await api_call(vpage, 'POST', '/api/login', { username: kViewer, password: kViewerPass });
+                check(old_login.status === 401, 'the old password no longer logs in', String(old_login.status));
+                const new_login = await api_call(vpage, 'POST', '/api/login', { username: kViewer, password: `${kViewerPass}-changed` });
+                check(new_login.status === 200 && new_login.body.role === 'viewer', 'the new one does, as a viewer', JSON.stringify(new_login.body));
             } finally {
                 await vctx.close();
             }

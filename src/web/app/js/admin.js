@@ -97,6 +97,41 @@ export class Tokens {
         });
         $('token-copy').addEventListener('click', () => this.copy_());
         $('token-secret-close').addEventListener('click', () => this.hide_secret_());
+        $('password-form').addEventListener('submit', (ev) => {
+            ev.preventDefault();
+            this.change_password_();
+        });
+    }
+
+    // Forgets what the previous user saw (called on logout).
+    reset() {
+        this.hide_secret_();
+        clear(this.body_);
+        $('password-old').value = '';
+        $('password-new').value = '';
+    }
+
+    async change_password_() {
+        const old_input = $('password-old');
+        const new_input = $('password-new');
+        const error = $('password-error');
+        error.textContent = '';
+        new_input.removeAttribute('aria-invalid');
+        if (new_input.value.length < 10) {
+            error.textContent = 'new: at least 10 characters';
+            new_input.setAttribute('aria-invalid', 'true');
+            new_input.focus();
+            return;
+        }
+        try {
+            await api('/api/me/password', { method: 'POST', body: { old: old_input.value, new: new_input.value } });
+            old_input.value = '';
+            new_input.value = '';
+            toast('Password changed');
+        } catch (err) {
+            error.textContent = err.message;
+            show_error(err, 'Password not changed');
+        }
     }
 
     async load() {

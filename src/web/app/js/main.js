@@ -121,6 +121,10 @@ class Dashboard {
 
     show_login_(message) {
         this.running_ = false;
+        // Nothing of the previous session stays on screen (a new token's secret above all).
+        this.tokens_.reset();
+        for (const d of document.querySelectorAll('dialog[open]')) d.close();
+        this.hide_detail_();
         this.live_connected_ = false;
         this.live_.stop();
         $('boot').hidden = true;
