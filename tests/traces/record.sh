@@ -154,15 +154,15 @@ for step in plan.split(","):  # SECONDS:BYTES_PER_SECOND
         time.sleep(max(0.0, 1.0 - (time.monotonic() - t)))
 s.close()
 PY
-in_ns ext sh -c "ncat -l -k $web 9001 >/dev/null" &
+in_ns ext sh -c "ncat -l -k $web 9100 >/dev/null" &
 in_ns ext sh -c "ncat -l -k $web 9002 >/dev/null" &
 sleep 0.5
 for h in lan mitm; do in_ns "$h" ethtool -K eth0 tx on tso on gso on >/dev/null 2>&1 || true; done
-capture exfil_baseline_growing_backup_BENIGN 96 "tcp port 9001"
+capture exfil_baseline_growing_backup_BENIGN 96 "tcp port 9100"
 (exec ip netns exec "$(lab_ns mitm)" tcpdump -i eth0 -s 96 -U -w "$out/exfil_baseline_jump_4.5MB.pcap" "tcp port 9002" >/dev/null 2>&1) &
 cap2_pid=$!
 sleep 1
-in_ns lan python3 "$w/pace.py" "$web" 9001 "420:66667,180:108334" &
+in_ns lan python3 "$w/pace.py" "$web" 9100 "420:66667,180:108334" &
 a_pid=$!
 in_ns mitm python3 "$w/pace.py" "$web" 9002 "420:13334,40:112500" &
 b_pid=$!

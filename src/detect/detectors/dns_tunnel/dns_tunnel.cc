@@ -241,7 +241,8 @@ class DnsTunnel final : public Detector {
         // The part a tunnel controls: below the registered domain, or all of a name without one.
         std::string_view key = domain;
         std::string_view data;
-        if (!has_plausible_tld(lower)) {
+        const bool has_domain = has_plausible_tld(lower);
+        if (!has_domain) {
             key = kNoDomain;
             data = lower;
         } else if (domain.size() + 1 < lower.size()) {
@@ -274,12 +275,15 @@ class DnsTunnel final : public Detector {
             name_bits < intel::scale_threshold(name_bits_, intel::Tier::kCritical)) {
             return;
         }
-        const intel::Verdict v = ctx.reputation().domain(domain);
+        // Without a registered domain there is nothing a reputation service could know.
+        const intel::Verdict v = has_domain ? ctx.reputation().domain(domain) : intel::Verdict{};
         const bool one_name = name_bits >= intel::scale_threshold(name_bits_, v.tier);
         if (!one_name && total < intel::scale_threshold(info_bits_, v.tier)) {
             return;
         }
-        ctx.reputation().request_domain(domain, intel::Priority::kDetector);
+        if (has_domain) {
+            ctx.reputation().request_domain(domain, intel::Priority::kDetector);
+        }
         if (!ctx.claim(p.src_ip, 0, p.ts)) {
             return;
         }
