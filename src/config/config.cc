@@ -33,6 +33,7 @@ enum class Kind : uint8_t {
     kSecret,        // string, never echoed
     kPath,          // non-empty string, resolved against the config's directory
     kUrl,           // http:// or https://
+    kSecretUrl,     // https:// whose path or query may hold a token: printed as scheme://host/...
     kPortList,      // array of ports
     kFeeds,         // array of {"path", "tier"}
     kStorage,       // {"backend", "dsn"}
@@ -129,7 +130,7 @@ const KeySpec kKeys[] = {
     {"syslog_app_name", Kind::kHost, 0, 0,
      "APP-NAME of the syslog messages (1 to 48 printable ASCII characters).",
      SENTINEL_FIELD(outputs.syslog_app_name)},
-    {"webhook_url", Kind::kUrl, 0, 0,
+    {"webhook_url", Kind::kSecretUrl, 0, 0,
      "https:// URL every stored alert is POSTed to as JSON (in small batches); absent: off.",
      SENTINEL_FIELD(outputs.webhook_url)},
     {"webhook_ca_file", Kind::kPath, 0, 0,
@@ -278,6 +279,8 @@ std::string expected_text(const KeySpec& k) {
             return "a non-empty string (a path)";
         case Kind::kUrl:
             return "a string starting with https:// or http://";
+        case Kind::kSecretUrl:
+            return "a string starting with https://";
         case Kind::kPortList:
             return "an array of port numbers from 1 to 65535";
         case Kind::kFeeds:
@@ -440,6 +443,14 @@ Status Loader::apply(const KeySpec& spec, const json& v, FieldRef field) {
                 return fail(spec.name, expected, v);
             }
             *std::get<std::string*>(field) = s;
+            return Status::ok();
+        }
+        case Kind::kSecretUrl: {
+            // Webhook URLs often carry their credential in the path (chat services do).
+            if (!v.is_string() || v.get_ref<const std::string&>().rfind("https://", 0) != 0) {
+                return fail(spec.name, expected, v, /*secret=*/true);
+            }
+            *std::get<std::string*>(field) = v.get<std::string>();
             return Status::ok();
         }
         case Kind::kPortList:
@@ -630,9 +641,6 @@ Status check_outputs(const Config& c, const json& doc, const Loader& loader) {
             "\"syslog_ca_file\" must name the CA that verifies the receiver when "
             "\"syslog_transport\" is \"tls\"");
     }
-    if (!o.webhook_url.empty() && o.webhook_url.rfind("https://", 0) != 0) {
-        return loader.fail("webhook_url", "a string starting with https://", value("webhook_url"));
-    }
     return Status::ok();
 }
 
@@ -656,6 +664,10 @@ ordered_json value_json(const KeySpec& spec, FieldRef field, const Config& confi
         case Kind::kPath: {
             const std::string& s = *std::get<std::string*>(field);
             return effective ? resolve_path(config, s) : s;
+        }
+        case Kind::kSecretUrl: {
+            const std::string& s = *std::get<std::string*>(field);
+            return effective ? mask_url(s) : s;
         }
         case Kind::kRedirectPort:
             return effective ? ordered_json(config.effective_redirect_port())
@@ -860,6 +872,25 @@ std::string mask_secret(const std::string& secret) {
         return "";
     }
     return fmt::format("**** ({} chars)", secret.size());
+}
+
+std::string mask_url(const std::string& url) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string::npos) {
+        return url.empty() ? "" : "****";
+    }
+    const auto host_start = scheme + 3;
+    auto host_end = url.find_first_of("/?#", host_start);
+    std::string authority = url.substr(
+        host_start, host_end == std::string::npos ? std::string::npos : host_end - host_start);
+    if (const auto at = authority.rfind('@'); at != std::string::npos) {
+        authority.erase(0, at + 1);
+    }
+    std::string out = url.substr(0, host_start) + authority;
+    if (host_end != std::string::npos && host_end + 1 < url.size()) {
+        out += "/****";
+    }
+    return out;
 }
 
 std::string mask_dsn(const std::string& dsn) {

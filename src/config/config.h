@@ -163,6 +163,10 @@ std::string resolve_path(const Config& config, const std::string& path);
 // "****" plus the length for a non-empty secret ("" stays ""); never any part of the value.
 std::string mask_secret(const std::string& secret);
 
+// A URL reduced to scheme://host[:port], plus "/****" when it had a path, query or fragment
+// (user info dropped): webhook URLs often carry their credential there.
+std::string mask_url(const std::string& url);
+
 // A PostgreSQL connection string with its password (URI user info, password= keyword or query
 // parameter) replaced by "****".
 std::string mask_dsn(const std::string& dsn);

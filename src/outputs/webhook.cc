@@ -8,6 +8,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "config/config.h"
 #include "outputs/community_id.h"
 #include "schema/alert_json.h"
 
@@ -16,29 +17,13 @@ namespace {
 
 size_t discard_body(char*, size_t size, size_t n, void*) { return size * n; }
 
-// The URL without user info, query or fragment: safe to log (a token may hide in either).
-std::string loggable_url(const std::string& url) {
-    std::string out = url;
-    if (auto q = out.find_first_of("?#"); q != std::string::npos) {
-        out.erase(q);
-    }
-    const auto scheme = out.find("://");
-    const auto at = out.find('@', scheme == std::string::npos ? 0 : scheme + 3);
-    const auto slash = out.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-    if (scheme != std::string::npos && at != std::string::npos &&
-        (slash == std::string::npos || at < slash)) {
-        out.erase(scheme + 3, at - scheme - 2);
-    }
-    return out;
-}
-
 class WebhookSink final : public Sink {
   public:
     explicit WebhookSink(WebhookOptions o) : o_(std::move(o)) {}
     ~WebhookSink() override { close(); }
 
     std::string name() const override { return "webhook"; }
-    std::string target() const override { return loggable_url(o_.url); }
+    std::string target() const override { return config::mask_url(o_.url); }
     std::string format(const schema::Alert& alert) const override {
         return webhook_alert_json(alert);
     }

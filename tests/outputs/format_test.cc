@@ -224,8 +224,10 @@ TEST(OutputsConfigTest, KeysLoadAndBadValuesNameTheKey) {
     EXPECT_EQ(ok->outputs.webhook_max_retries, 2u);
     EXPECT_EQ(ok->outputs.output_queue_max, 50u);
     EXPECT_EQ(config::resolve_path(*ok, ok->outputs.syslog_ca_file), "/etc/ns/ca.crt");
-    const std::string described = config::describe(*ok);
-    EXPECT_EQ(described.find("s3cr3t"), std::string::npos);
+    EXPECT_EQ(ok->outputs.webhook_url, "https://hooks.example/x");
+    const json described = json::parse(config::describe(*ok));
+    EXPECT_EQ(described["webhook_secret"], "**** (6 chars)");
+    EXPECT_EQ(described["webhook_url"], "https://hooks.example/****");
 
     auto err = [](const std::string& text) {
         auto r = config::parse_config(text, "c.json");
@@ -242,6 +244,19 @@ TEST(OutputsConfigTest, KeysLoadAndBadValuesNameTheKey) {
     const std::string secret_err = err(R"({"webhook_secret":12345678})");
     EXPECT_NE(secret_err.find("\"webhook_secret\""), std::string::npos);
     EXPECT_EQ(secret_err.find("12345678"), std::string::npos);
+}
+
+TEST(OutputsConfigTest, WebhookUrlsAreMaskedToTheirHost) {
+    EXPECT_EQ(config::mask_url("https://hooks.slack.com/services/T0/B0/XYZ"),
+              "https://hooks.slack.com/****");
+    EXPECT_EQ(config::mask_url("https://user:pw@h.example:8443/?token=1"),
+              "https://h.example:8443/****");
+    EXPECT_EQ(config::mask_url("https://h.example"), "https://h.example");
+    EXPECT_EQ(config::mask_url("https://h.example/"), "https://h.example");
+    EXPECT_EQ(config::mask_url(""), "");
+    auto r = config::parse_config(R"({"webhook_url":"http://h/secret-path"})", "c.json");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().find("secret-path"), std::string::npos) << r.error();
 }
 
 TEST(OutputsConfigTest, SecretFromTheEnvironmentWins) {
