@@ -8,6 +8,7 @@
 
 #include "outputs/receivers.h"
 #include "server/fixture.h"
+#include "server/live.h"
 #include "support/test_support.h"
 
 namespace sentinel::server::testing {
@@ -144,6 +145,33 @@ TEST_F(ServerOutputsTest, AlertsAcceptedWhileTheWebhookIsDownArriveAfterItReturn
     // Backoff may be up to 30 s after several failures; one doubling from 0.5 s is typical here.
     ASSERT_TRUE(eventually([&] { return webhook.ids().size() >= 4; }, 60));
     EXPECT_EQ(webhook.ids(), (std::vector<std::string>{"e2e-0", "e2e-1", "e2e-2", "e2e-3"}));
+}
+
+// The hook forwards what this server committed; alerts another server stored in a shared
+// database (remote) are that server's to forward, and an empty commit forwards nothing.
+TEST(LiveCommitListenerTest, OnlyLocalCommitsReachTheOutputs) {
+    Metrics metrics;
+    LiveState live(LiveOptions{}, metrics);
+    std::vector<std::string> forwarded;
+    int calls = 0;
+    live.set_commit_listener([&](const std::vector<schema::Alert>& fresh) {
+        ++calls;
+        for (const auto& a : fresh) {
+            forwarded.push_back(a.id);
+        }
+    });
+    schema::Alert a;
+    a.id = "local-1";
+    a.agent_id = "agent";
+    schema::Alert b = a;
+    b.id = "local-2";
+    live.alerts_committed("agent", {a, b});
+    schema::Alert r = a;
+    r.id = "remote-1";
+    live.alerts_committed("agent", {r}, /*remote=*/true);
+    live.alerts_committed("agent", {});
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(forwarded, (std::vector<std::string>{"local-1", "local-2"}));
 }
 
 TEST_F(ServerOutputsTest, BadOutputConfigStopsTheServerWithTheKeyName) {
