@@ -493,35 +493,41 @@ class PostgresStore final : public Store {
         }
     }
 
-    Result<std::vector<std::string>> change_status(const StatusChange& c) override {
+    Result<std::vector<StatusChanged>> change_status(const StatusChange& c) override {
         const bool resolve = c.to == AlertStatus::kResolved;
         const std::string set = resolve
                                     ? "UPDATE alerts SET status=2, resolved_by=$1, resolved_at=$2, "
                                       "ack_by=coalesce(ack_by,$1), ack_at=coalesce(ack_at,$2)"
                                     : "UPDATE alerts SET status=1, ack_by=$1, ack_at=$2";
         const std::string cond = resolve ? " AND status<2" : " AND status<1";
+        const std::string returning = " RETURNING id,status,ack_by,ack_at,resolved_by,resolved_at";
         try {
             std::lock_guard lock(write_mu_);
             pqxx::work w(*wconn_);
-            std::vector<std::string> changed;
+            pqxx::result rows;
             if (c.group) {
-                auto r =
-                    w.exec_params(set + " WHERE category=$3 AND src=$4" + cond + " RETURNING id",
-                                  c.by, c.at.ns, c.group->first, c.group->second);
-                for (const auto& row : r) {
-                    changed.push_back(row[0].as<std::string>());
-                }
+                rows = w.exec_params(set + " WHERE category=$3 AND src=$4" + cond + returning, c.by,
+                                     c.at.ns, c.group->first, c.group->second);
             } else {
                 std::string ids = "{";
                 for (const auto& id : c.ids) {
                     append_element(ids, ids.size() > 1 ? "," : "", id);
                 }
                 ids += "}";
-                auto r = w.exec_params(set + " WHERE id = ANY($3::text[])" + cond + " RETURNING id",
-                                       c.by, c.at.ns, ids);
-                for (const auto& row : r) {
-                    changed.push_back(row[0].as<std::string>());
-                }
+                rows = w.exec_params(set + " WHERE id = ANY($3::text[])" + cond + returning, c.by,
+                                     c.at.ns, ids);
+            }
+            std::vector<StatusChanged> changed;
+            for (const auto& row : rows) {
+                StatusChanged x;
+                x.id = row[0].as<std::string>();
+                x.workflow.status =
+                    static_cast<AlertStatus>(std::clamp<int64_t>(row[1].as<int64_t>(), 0, 2));
+                x.workflow.ack_by = opt_text(row[2]);
+                x.workflow.ack_at = opt_time(row[3]);
+                x.workflow.resolved_by = opt_text(row[4]);
+                x.workflow.resolved_at = opt_time(row[5]);
+                changed.push_back(std::move(x));
             }
             w.commit();
             return changed;

@@ -590,51 +590,52 @@ class SqliteStore final : public Store {
         return out;
     }
 
-    Result<std::vector<std::string>> change_status(const StatusChange& c) override {
+    Result<std::vector<StatusChanged>> change_status(const StatusChange& c) override {
         const bool resolve = c.to == AlertStatus::kResolved;
         const std::string set = resolve
                                     ? "UPDATE alerts SET status=2, resolved_by=?1, resolved_at=?2, "
                                       "ack_by=coalesce(ack_by,?1), ack_at=coalesce(ack_at,?2)"
                                     : "UPDATE alerts SET status=1, ack_by=?1, ack_at=?2";
         const std::string cond = resolve ? " AND status<2" : " AND status<1";
+        const std::string returning = " RETURNING id,status,ack_by,ack_at,resolved_by,resolved_at";
         std::lock_guard lock(write_mu_);
-        std::vector<std::string> changed;
+        std::vector<StatusChanged> changed;
+        auto collect = [&](Stmt& up) {
+            int rc;
+            while ((rc = up.step()) == SQLITE_ROW) {
+                StatusChanged x;
+                x.id = up.text(0);
+                x.workflow.status = static_cast<AlertStatus>(std::clamp<int64_t>(up.i64(1), 0, 2));
+                x.workflow.ack_by = up.text(2);
+                x.workflow.ack_at = opt_time(up, 3);
+                x.workflow.resolved_by = up.text(4);
+                x.workflow.resolved_at = opt_time(up, 5);
+                changed.push_back(std::move(x));
+            }
+            up.reset();
+            return rc == SQLITE_DONE;
+        };
         if (auto st = exec(wdb_, "BEGIN IMMEDIATE"); !st) {
             return Error{st.message()};
         }
-        auto fail = [&]() -> Result<std::vector<std::string>> {
+        bool ok = true;
+        if (c.group) {
+            Stmt up(wdb_, set + " WHERE category=?3 AND src=?4" + cond + returning);
+            up.bind(1, c.by).bind(2, c.at.ns).bind(3, c.group->first).bind(4, c.group->second);
+            ok = collect(up);
+        } else {
+            Stmt up(wdb_, set + " WHERE id=?3" + cond + returning);
+            for (const auto& id : c.ids) {
+                up.bind(1, c.by).bind(2, c.at.ns).bind(3, id);
+                if (!(ok = collect(up))) {
+                    break;
+                }
+            }
+        }
+        if (!ok) {
             Error e{std::string("cannot update alerts: ") + sqlite3_errmsg(wdb_)};
             (void)exec(wdb_, "ROLLBACK");
             return e;
-        };
-        if (c.group) {
-            Stmt sel(wdb_,
-                     "SELECT id FROM alerts WHERE category=? AND src=?" + cond + " LIMIT 10000");
-            sel.bind(1, c.group->first).bind(2, c.group->second);
-            while (sel.step() == SQLITE_ROW) {
-                changed.push_back(sel.text(0));
-            }
-            Stmt up(wdb_, set + " WHERE category=?3 AND src=?4" + cond);
-            up.bind(1, c.by).bind(2, c.at.ns).bind(3, c.group->first).bind(4, c.group->second);
-            if (up.step() != SQLITE_DONE) {
-                return fail();
-            }
-            const auto n = static_cast<size_t>(sqlite3_changes(wdb_));
-            if (n > changed.size()) {
-                changed.resize(n);  // ids past the cap are not listed
-            }
-        } else {
-            Stmt up(wdb_, set + " WHERE id=?3" + cond);
-            for (const auto& id : c.ids) {
-                up.bind(1, c.by).bind(2, c.at.ns).bind(3, id);
-                if (up.step() != SQLITE_DONE) {
-                    return fail();
-                }
-                up.reset();
-                if (sqlite3_changes(wdb_) == 1) {
-                    changed.push_back(id);
-                }
-            }
         }
         if (auto st = exec(wdb_, "COMMIT"); !st) {
             (void)exec(wdb_, "ROLLBACK");

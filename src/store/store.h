@@ -107,6 +107,12 @@ struct StatusChange {
     Timestamp at;
 };
 
+// An alert whose status changed, with its workflow fields after the change.
+struct StatusChanged {
+    std::string id;
+    Workflow workflow;
+};
+
 // One allowlist rule. Empty strings / port 0 match anything.
 struct SuppressionRule {
     int64_t id = 0;
@@ -244,9 +250,8 @@ class Store {
     // Groups of alerts by (category, src) matching `query` (limit = number of groups, `before`
     // ignored), newest last_ts first.
     virtual Result<std::vector<AlertGroup>> query_groups(const AlertQuery& query) = 0;
-    // Applies an ack/resolve; returns the ids of the alerts that changed (for a group change
-    // only the count matters: ids may be left out past 10 000).
-    virtual Result<std::vector<std::string>> change_status(const StatusChange& change) = 0;
+    // Applies an ack/resolve; returns the alerts that changed.
+    virtual Result<std::vector<StatusChanged>> change_status(const StatusChange& change) = 0;
 
     virtual Result<std::vector<UserRecord>> list_users() = 0;
     // Deletes the user and their API tokens in one transaction; false when unknown.

@@ -439,7 +439,11 @@ TEST_P(StoreTest, FlowAndWorkflowAreStoredAndFiltered) {
     ack.at = Timestamp::from_seconds(1'800'000'000);
     auto changed = s->change_status(ack);
     ASSERT_TRUE(changed.is_ok()) << changed.error();
-    EXPECT_EQ(*changed, std::vector<std::string>{"w1"});
+    ASSERT_EQ(changed->size(), 1u);
+    EXPECT_EQ((*changed)[0].id, "w1");
+    EXPECT_EQ((*changed)[0].workflow.status, AlertStatus::kAcknowledged);
+    EXPECT_EQ((*changed)[0].workflow.ack_by, "alice");
+    EXPECT_EQ((*changed)[0].workflow.ack_at, ack.at);
     EXPECT_TRUE(s->change_status(ack)->empty()) << "already acknowledged";
 
     StatusChange res;
@@ -449,7 +453,11 @@ TEST_P(StoreTest, FlowAndWorkflowAreStoredAndFiltered) {
     res.at = Timestamp::from_seconds(1'800'000'100);
     changed = s->change_status(res);
     ASSERT_TRUE(changed.is_ok()) << changed.error();
-    EXPECT_EQ(changed->size(), 2u);
+    ASSERT_EQ(changed->size(), 2u);
+    for (const auto& x : *changed) {
+        EXPECT_EQ(x.workflow.status, AlertStatus::kResolved);
+        EXPECT_EQ(x.workflow.ack_by, x.id == "w1" ? "alice" : "bob");
+    }
 
     AlertQuery q;
     q.status = StatusFilter::kResolved;
