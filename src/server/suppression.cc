@@ -171,7 +171,8 @@ Status Suppressions::reload() {
         }
         counts_loaded_ = true;
     }
-    live_.set_suppressed_total(total_locked());
+    total_ = total_locked();
+    live_.set_suppressed_total(total_);
     return Status::ok();
 }
 
@@ -185,6 +186,7 @@ std::optional<int64_t> Suppressions::match(const schema::Alert& alert, Timestamp
         if (suppress::matches(e.rule, alert, key, now)) {
             ++e.pending_server;
             e.pending_last = std::max(e.pending_last.value_or(now), now);
+            live_.set_suppressed_total(++total_);
             return e.rule.id;
         }
     }
@@ -217,6 +219,10 @@ void Suppressions::agent_report(const std::string& agent_id,
                 e->pending_last = std::max(e->pending_last.value_or(now), now);
                 added += delta;
             }
+        }
+        if (added > 0) {
+            total_ += added;
+            live_.set_suppressed_total(total_);
         }
     }
     if (added > 0) {
@@ -310,7 +316,7 @@ uint64_t Suppressions::total_locked() const {
 
 uint64_t Suppressions::total() {
     std::lock_guard lock(mu_);
-    return total_locked();
+    return total_;
 }
 
 std::string Suppressions::rules_json_locked(Timestamp now) {
@@ -370,7 +376,8 @@ std::string Suppressions::metrics_text() {
 void Suppressions::announce_locked_out(Timestamp now, bool stats) {
     std::string rules = rules_json_locked(now);
     // {"rules":..,"version":n} → {"type":"suppressions","rules":..,"version":n}
-    live_.set_suppressed_total(total_locked());
+    total_ = total_locked();
+    live_.set_suppressed_total(total_);
     live_.broadcast(R"({"type":"suppressions",)" + rules.substr(1), stats);
 }
 

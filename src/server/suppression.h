@@ -92,6 +92,7 @@ class Suppressions {
     std::mutex mu_;
     std::vector<Entry> entries_;  // in id order
     int64_t version_ = -1;        // -1: not loaded yet
+    uint64_t total_ = 0;          // hits of every rule, pending ones included
     // (agent, rule) → last cumulative count reported; `dirty_` ones are written at the next flush.
     std::map<std::pair<std::string, int64_t>, uint64_t> reported_;
     std::map<std::pair<std::string, int64_t>, uint64_t> dirty_;
