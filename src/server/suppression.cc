@@ -120,6 +120,7 @@ void Suppressions::loop() {
 }
 
 Status Suppressions::reload() {
+    std::lock_guard io(io_mu_);
     auto v = store_.suppressions_version();
     if (!v) {
         return v.status();
@@ -382,6 +383,7 @@ void Suppressions::announce_locked_out(Timestamp now, bool stats) {
 }
 
 void Suppressions::flush(Timestamp now) {
+    std::lock_guard io(io_mu_);
     std::vector<store::SuppressionHits> hits;
     std::vector<store::AgentRuleCount> counts;
     bool expired_now = false;

@@ -89,6 +89,9 @@ class Suppressions {
     store::Store& store_;
     LiveState& live_;
 
+    // Serialises reload() and flush(): a reload between a flush's write and its bookkeeping
+    // would count the flushed hits twice.
+    std::mutex io_mu_;
     std::mutex mu_;
     std::vector<Entry> entries_;  // in id order
     int64_t version_ = -1;        // -1: not loaded yet
