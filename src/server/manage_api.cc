@@ -578,6 +578,7 @@ HttpResponse Api::alert_groups(const HttpRequest& r) {
         j["last_message"] = g.last_message;
         j["agents"] = g.agents;
         j["open"] = g.open;
+        j["new"] = g.unseen;
         list.push_back(std::move(j));
     }
     return HttpResponse::json(200, dump(Json{{"groups", list}}));

@@ -448,7 +448,8 @@ class PostgresStore final : public Store {
     Result<std::vector<AlertGroup>> query_groups(const AlertQuery& q) override {
         std::string sql =
             "SELECT category,src,count(*),max(level),min(ts),max(ts),count(DISTINCT agent_id),"
-            "count(*) FILTER (WHERE status<2),max(seq) FROM alerts";
+            "count(*) FILTER (WHERE status<2),max(seq),count(*) FILTER (WHERE status=0) FROM "
+            "alerts";
         std::vector<std::string> params;
         build_where(q, sql, params, false);
         const size_t limit = std::clamp<size_t>(q.limit, 1, 10'000);
@@ -470,6 +471,7 @@ class PostgresStore final : public Store {
                 g.last_ts = Timestamp{row[5].as<int64_t>()};
                 g.agents = row[6].as<uint64_t>();
                 g.open = row[7].as<uint64_t>();
+                g.unseen = row[9].as<uint64_t>();
                 seqs += (out.empty() ? "" : ",") + row[8].as<std::string>();
                 out.push_back(std::move(g));
             }

@@ -549,7 +549,7 @@ class SqliteStore final : public Store {
     Result<std::vector<AlertGroup>> query_groups(const AlertQuery& q) override {
         std::string sql =
             "SELECT category,src,count(*),max(level),min(ts),max(ts),count(DISTINCT agent_id),"
-            "sum(status<2),max(seq) FROM alerts";
+            "sum(status<2),max(seq),sum(status=0) FROM alerts";
         std::vector<Bind> binds;
         build_where(q, sql, binds, false);
         const size_t limit = std::clamp<size_t>(q.limit, 1, 10'000);
@@ -574,6 +574,7 @@ class SqliteStore final : public Store {
             g.agents = static_cast<uint64_t>(s.i64(6));
             g.open = static_cast<uint64_t>(s.i64(7));
             last_seq.push_back(s.i64(8));
+            g.unseen = static_cast<uint64_t>(s.i64(9));
             out.push_back(std::move(g));
         }
         if (rc != SQLITE_DONE) {

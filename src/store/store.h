@@ -95,6 +95,7 @@ struct AlertGroup {
     std::string last_message;  // of the most recently stored alert
     uint64_t agents = 0;       // distinct agents
     uint64_t open = 0;         // not resolved
+    uint64_t unseen = 0;       // status new
 };
 
 // Acknowledge or resolve alerts chosen by id, or every alert of a group. Only alerts not yet

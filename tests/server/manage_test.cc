@@ -472,6 +472,7 @@ TEST_F(ManageApiTest, AckResolveStatusFiltersGroupsAndExport) {
     EXPECT_EQ(scan["src"], "10.0.0.5");
     EXPECT_EQ(scan["count"], 2);
     EXPECT_EQ(scan["open"], 0);
+    EXPECT_EQ(scan["new"], 0);
     EXPECT_EQ(scan["agents"], 1);
     EXPECT_EQ(scan["level"], "HIGH");
     EXPECT_EQ(scan["last_message"], "from 10.0.0.5");

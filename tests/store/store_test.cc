@@ -492,6 +492,8 @@ TEST_P(StoreTest, FlowAndWorkflowAreStoredAndFiltered) {
     EXPECT_EQ(g.last_message, "Port scan from 10.0.0.1");
     EXPECT_EQ(g.agents, 1u);
     EXPECT_EQ(g.open, 0u);
+    EXPECT_EQ(g.unseen, 0u);
+    EXPECT_EQ((*groups)[0].unseen, 1u);
     AlertQuery open_only;
     open_only.status = StatusFilter::kOpen;
     groups = s->query_groups(open_only);
