@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     bool print_config = false;
     app.add_option("--config", config_path, "Config file (JSON)")->capture_default_str();
     app.add_option("--create-token", token_name,
-                   "Create a read-only API token named NAME for scripts (GUI API and /metrics, "
+                   "Create a viewer API token named NAME for scripts (GUI API and /metrics, "
                    "sent as 'Authorization: Bearer <token>'), print it once and exit")
         ->type_name("NAME");
     app.add_option("--threads", threads, "Network threads")

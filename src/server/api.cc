@@ -170,12 +170,27 @@ std::string csv_cell(const std::string& v) {
     return out + "\"";
 }
 
-std::string csv_row(const schema::Alert& a) {
+std::string csv_row(const store::StoredAlert& s) {
+    static constexpr const char* kStatus[] = {"new", "acknowledged", "resolved"};
+    const auto& a = s.alert;
+    const auto& w = s.workflow;
+    auto time_cell = [](const std::optional<Timestamp>& t) {
+        return t ? schema::format_iso8601(*t) : std::string();
+    };
+    std::string flow = ",,,,";
+    if (a.flow) {
+        flow = csv_cell(a.flow->src_ip) + "," + std::to_string(a.flow->src_port) + "," +
+               csv_cell(a.flow->dest_ip) + "," + std::to_string(a.flow->dest_port) + "," +
+               std::to_string(a.flow->proto);
+    }
     return csv_cell(a.id) + "," + schema::format_iso8601(a.ts) + "," +
            schema::format_iso8601(a.received_at.value_or(a.ts)) + "," +
            std::string(schema::to_string(a.level)) + "," + csv_cell(a.category) + "," +
            csv_cell(a.message) + "," + csv_cell(a.src) + "," + csv_cell(a.agent_id) + "," +
-           csv_cell(a.hostname) + "\r\n";
+           csv_cell(a.hostname) + "," + flow + "," +
+           kStatus[std::min<size_t>(static_cast<size_t>(w.status), 2)] + "," + csv_cell(w.ack_by) +
+           "," + time_cell(w.ack_at) + "," + csv_cell(w.resolved_by) + "," +
+           time_cell(w.resolved_at) + "\r\n";
 }
 
 void add_security_headers(HttpResponse& r) {
@@ -263,7 +278,13 @@ std::string cookie_value(const std::string& header, const std::string& name) {
 
 Api::Api(const config::Config& config, store::Store& store, LiveState& live, Auth& auth,
          Metrics& metrics)
-    : config_(config), store_(store), live_(live), auth_(auth), metrics_(metrics) {
+    : config_(config),
+      store_(store),
+      live_(live),
+      auth_(auth),
+      metrics_(metrics),
+      suppressions_(std::make_unique<Suppressions>(store, live)) {
+    suppressions_->start();
     worker_ = std::thread([this] { worker_loop(); });
 }
 
@@ -278,6 +299,7 @@ void Api::stop_worker() {
     }
     if (worker_.joinable())
         worker_.join();
+    suppressions_->stop();
 }
 
 bool Api::submit_slow(std::function<void()> task) {
@@ -352,6 +374,15 @@ void Api::handle(HttpRequest r, Responder done) {
     };
 
     if (r.port == Port::kAgent) {
+        if (path == "/api/agent/suppressions") {
+            if (r.method != "GET")
+                return wrong_method("GET");
+            if (!agent_key_ok(r)) {
+                metrics_.reject(Reject::kUnauthorized);
+                return done(HttpResponse::error(401, "Unauthorized"));
+            }
+            return done(HttpResponse::json(200, suppressions_->agent_rules_json(now())));
+        }
         if (path == "/api/alert" || path == "/api/alerts" || path == "/api/agent/heartbeat") {
             if (r.method != "POST")
                 return wrong_method("POST");
@@ -372,6 +403,8 @@ void Api::handle(HttpRequest r, Responder done) {
         }
         done(std::move(resp));
     };
+    if (manage_route(path, r, gui_done))
+        return;
     struct Route {
         const char* path;
         const char* method;
@@ -417,8 +450,10 @@ void Api::handle(HttpRequest r, Responder done) {
         metrics_.reject(Reject::kUnauthorized);
         return gui_done(HttpResponse::error(401, "Unauthorized"));
     }
-    if (path == "/api/logout")
+    if (path == "/api/logout") {
+        audit(who->user, r.peer_ip, "logout", who->user);
         return gui_done(logout(r));
+    }
     if (path == "/api/me") {
         return gui_done(
             HttpResponse::json(200, dump(Json{{"user", who->user}, {"role", who->role}})));
@@ -434,7 +469,7 @@ void Api::handle(HttpRequest r, Responder done) {
     if (path == "/metrics") {
         HttpResponse m;
         m.content_type = "text/plain; version=0.0.4";
-        m.body = metrics_.render(live_.agents_online(now()));
+        m.body = metrics_.render(live_.agents_online(now())) + suppressions_->metrics_text();
         return gui_done(std::move(m));
     }
     // /ws without an upgrade.
@@ -473,6 +508,12 @@ void Api::post_alert(HttpRequest& r, Responder done) {
             return done(too_many("Rate limit exceeded", retry));
         case LiveState::Admit::kOk:
             break;
+    }
+    if (suppressions_->match(p.alert, received)) {
+        // Acknowledged so the agent drops it, but neither stored nor pushed.
+        live_.add_agent_suppressed(p.alert.agent_id, 1);
+        return done(HttpResponse::json(
+            201, dump(Json{{"ok", true}, {"id", p.alert.id}, {"suppressed", true}})));
     }
     store::WriteBatch batch;
     batch.alerts.push_back(p.alert);
@@ -541,7 +582,8 @@ void Api::post_alerts(HttpRequest& r, Responder done) {
         return done(HttpResponse::json(201, dump(Json{{"ok", true},
                                                       {"accepted", Json::array()},
                                                       {"duplicates", Json::array()},
-                                                      {"rejected", rejected}})));
+                                                      {"rejected", rejected},
+                                                      {"suppressed", Json::array()}})));
     }
     store::AgentRecord record;
     double retry = 0;
@@ -557,36 +599,51 @@ void Api::post_alerts(HttpRequest& r, Responder done) {
         case LiveState::Admit::kOk:
             break;
     }
+    Json suppressed = Json::array();
+    std::erase_if(valid, [&](const schema::Alert& a) {
+        if (!suppressions_->match(a, received))
+            return false;
+        suppressed.push_back(a.id);
+        return true;
+    });
+    if (!suppressed.empty()) {
+        live_.add_agent_suppressed(who.agent_id, suppressed.size());
+    }
     store::WriteBatch batch;
     batch.alerts = valid;
     batch.agent = std::move(record);
     const auto started = std::chrono::steady_clock::now();
-    store_.write(std::move(batch), [this, done = std::move(done), valid = std::move(valid),
-                                    rejected = std::move(rejected),
-                                    started](store::WriteResult res) mutable {
-        metrics_.observe_commit(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        if (!res.status) {
-            metrics_.reject(Reject::kStoreError);
-            return done(HttpResponse::error(503, "Storage unavailable"));
-        }
-        Json accepted = Json::array(), duplicates = Json::array();
-        std::vector<schema::Alert> fresh;
-        for (size_t i = 0; i < valid.size(); ++i) {
-            if (i < res.inserted.size() && res.inserted[i]) {
-                accepted.push_back(valid[i].id);
-                fresh.push_back(std::move(valid[i]));
-            } else {
-                duplicates.push_back(valid[i].id);
-                metrics_.duplicate();
+    store_.write(
+        std::move(batch),
+        [this, done = std::move(done), valid = std::move(valid), rejected = std::move(rejected),
+         suppressed = std::move(suppressed), started](store::WriteResult res) mutable {
+            metrics_.observe_commit(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            if (!res.status) {
+                metrics_.reject(Reject::kStoreError);
+                return done(HttpResponse::error(503, "Storage unavailable"));
             }
-        }
-        live_.alerts_committed(fresh.empty() ? std::string() : fresh.front().agent_id, fresh);
-        done(HttpResponse::json(201, dump(Json{{"ok", true},
-                                               {"accepted", accepted},
-                                               {"duplicates", duplicates},
-                                               {"rejected", rejected}})));
-    });
+            Json accepted = Json::array(), duplicates = Json::array();
+            std::vector<schema::Alert> fresh;
+            for (size_t i = 0; i < valid.size(); ++i) {
+                if (i < res.inserted.size() && res.inserted[i]) {
+                    accepted.push_back(valid[i].id);
+                    fresh.push_back(std::move(valid[i]));
+                } else {
+                    duplicates.push_back(valid[i].id);
+                    metrics_.duplicate();
+                }
+            }
+            live_.alerts_committed(fresh.empty() ? std::string() : fresh.front().agent_id, fresh);
+            // Suppressed alerts count as delivered: listed in "accepted" and in "suppressed".
+            for (const auto& id : suppressed)
+                accepted.push_back(id);
+            done(HttpResponse::json(201, dump(Json{{"ok", true},
+                                                   {"accepted", accepted},
+                                                   {"duplicates", duplicates},
+                                                   {"rejected", rejected},
+                                                   {"suppressed", suppressed}})));
+        });
 }
 
 void Api::heartbeat(HttpRequest& r, Responder done) {
@@ -631,21 +688,36 @@ void Api::heartbeat(HttpRequest& r, Responder done) {
         extra["anomalies"] = an;
     }
     hb.extra_json = dump(extra);
-    auto record = live_.heartbeat(who, hb, now());
+    const auto t = now();
+    auto record = live_.heartbeat(who, hb, t);
+    const std::string reply =
+        dump(Json{{"ok", true}, {"suppressions_version", suppressions_->version()}});
     if (!record) {
         // The original answers a new agent at the cap with a silent 200.
         metrics_.reject(Reject::kAgentLimit);
-        return done(HttpResponse::json(200, R"({"ok":true})"));
+        return done(HttpResponse::json(200, reply));
+    }
+    if (const auto it = body.find("suppressed"); it != body.end() && it->is_object()) {
+        // Per-rule counts since the agent process started; the server turns them into deltas.
+        std::vector<std::pair<int64_t, uint64_t>> counts;
+        for (const auto& [k, v] : it->items()) {
+            char* end = nullptr;
+            const long long id = std::strtoll(k.c_str(), &end, 10);
+            if (counts.size() < 1000 && end && *end == '\0' && id > 0 && v.is_number()) {
+                counts.emplace_back(id, field_u64(*it, k.c_str()));
+            }
+        }
+        suppressions_->agent_report(who.agent_id, counts, t);
     }
     store::WriteBatch batch;
     batch.agent = std::move(*record);
-    store_.write(std::move(batch), [this, done = std::move(done)](store::WriteResult res) {
+    store_.write(std::move(batch), [this, done = std::move(done), reply](store::WriteResult res) {
         if (!res.status) {
             metrics_.reject(Reject::kStoreError);
             return done(HttpResponse::error(503, "Storage unavailable"));
         }
         live_.agents_changed();
-        done(HttpResponse::json(200, R"({"ok":true})"));
+        done(HttpResponse::json(200, reply));
     });
 }
 
@@ -659,14 +731,18 @@ HttpResponse Api::login(const HttpRequest& r) {
     }
     auto res = auth_.login(body["username"].get<std::string>(), body["password"].get<std::string>(),
                            r.peer_ip);
+    const std::string attempted = truncate_chars(body["username"].get<std::string>(), 64);
     if (res.outcome == Auth::LoginOutcome::kThrottled) {
         metrics_.login_failed();
+        audit(attempted, r.peer_ip, "login_failed", attempted, "throttled");
         return too_many("Too many attempts", 60);
     }
     if (res.outcome != Auth::LoginOutcome::kOk) {
         metrics_.login_failed();
+        audit(attempted, r.peer_ip, "login_failed", attempted);
         return HttpResponse::error(401, "Invalid credentials");
     }
+    audit(res.identity.user, r.peer_ip, "login", res.identity.user);
     SENTINEL_LOG(info, "server", "dashboard login: {} from {}", res.identity.user, r.peer_ip);
     auto resp = HttpResponse::json(
         200, dump(Json{{"ok", true}, {"user", res.identity.user}, {"role", res.identity.role}}));
@@ -695,7 +771,7 @@ HttpResponse Api::state() {
     for (size_t i = 0; i < page->alerts.size(); ++i) {
         if (i)
             alerts += ',';
-        alerts += alert_json(page->alerts[i].alert);
+        alerts += alert_json(page->alerts[i].alert, &page->alerts[i].workflow);
     }
     alerts += ']';
     const auto t = now();
@@ -704,10 +780,19 @@ HttpResponse Api::state() {
                                        ",\"timeline\":" + live_.timeline_json(t) + "}");
 }
 
-namespace {
-
-// Reads the filters shared by the list and export routes; an error response on bad input.
-std::optional<HttpResponse> read_filters(const HttpRequest& r, store::AlertQuery& q) {
+std::optional<HttpResponse> read_alert_filters(const HttpRequest& r, store::AlertQuery& q) {
+    if (auto st = r.query("status"); !st.empty()) {
+        if (st == "new")
+            q.status = store::StatusFilter::kNew;
+        else if (st == "acknowledged")
+            q.status = store::StatusFilter::kAcknowledged;
+        else if (st == "resolved")
+            q.status = store::StatusFilter::kResolved;
+        else if (st == "open")
+            q.status = store::StatusFilter::kOpen;
+        else
+            return HttpResponse::error(400, "status: expected new, acknowledged, resolved or open");
+    }
     if (auto lv = r.query("level"); !lv.empty()) {
         q.level = schema::parse_severity(lv);
         if (!q.level)
@@ -727,11 +812,9 @@ std::optional<HttpResponse> read_filters(const HttpRequest& r, store::AlertQuery
     return std::nullopt;
 }
 
-}  // namespace
-
 HttpResponse Api::list_alerts(const HttpRequest& r) {
     store::AlertQuery q;
-    if (auto err = read_filters(r, q))
+    if (auto err = read_alert_filters(r, q))
         return *err;
     q.limit = 100;
     if (auto l = r.query("limit"); !l.empty()) {
@@ -755,7 +838,7 @@ HttpResponse Api::list_alerts(const HttpRequest& r) {
     for (size_t i = 0; i < page->alerts.size(); ++i) {
         if (i)
             body += ',';
-        body += alert_json(page->alerts[i].alert);
+        body += alert_json(page->alerts[i].alert, &page->alerts[i].workflow);
     }
     body += "],\"next\":";
     body += page->next ? "\"" + std::to_string(*page->next) + "\"" : "null";
@@ -765,7 +848,7 @@ HttpResponse Api::list_alerts(const HttpRequest& r) {
 
 HttpResponse Api::export_alerts(const HttpRequest& r) {
     store::AlertQuery q;
-    if (auto err = read_filters(r, q))
+    if (auto err = read_alert_filters(r, q))
         return *err;
     q.limit = kExportPage;
     const std::string format = r.query("format").empty() ? "json" : r.query("format");
@@ -797,7 +880,10 @@ HttpResponse Api::export_alerts(const HttpRequest& r) {
             if (cur->format == "json")
                 out = "[";
             if (cur->format == "csv") {
-                out = "id,ts,received_at,level,category,message,src,agent_id,hostname\r\n";
+                out =
+                    "id,ts,received_at,level,category,message,src,agent_id,hostname,src_ip,"
+                    "src_port,dest_ip,dest_port,proto,status,ack_by,ack_at,resolved_by,"
+                    "resolved_at\r\n";
             }
         }
         auto page = store->query_alerts(cur->query);
@@ -807,13 +893,13 @@ HttpResponse Api::export_alerts(const HttpRequest& r) {
         }
         for (const auto& a : page->alerts) {
             if (cur->format == "csv") {
-                out += csv_row(a.alert);
+                out += csv_row(a);
             } else if (cur->format == "ndjson") {
-                out += alert_json(a.alert);
+                out += alert_json(a.alert, &a.workflow);
                 out += '\n';
             } else {
                 out += cur->any ? ",\n" : "\n";
-                out += alert_json(a.alert);
+                out += alert_json(a.alert, &a.workflow);
             }
             cur->any = true;
         }

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "server/http_types.h"
 #include "server/live.h"
 #include "server/metrics.h"
+#include "server/suppression.h"
 #include "store/store.h"
 
 namespace sentinel::server {
@@ -35,8 +37,12 @@ class Api {
     Api(const Api&) = delete;
     Api& operator=(const Api&) = delete;
 
-    // Stops the worker that runs password checks; queued ones are dropped unanswered.
+    // Stops the worker that runs password checks (queued ones are dropped unanswered) and the
+    // suppression hit writer (pending hits are written first).
     void stop_worker();
+
+    // The suppression rules in force (matching on ingest, counters).
+    Suppressions& suppressions() { return *suppressions_; }
 
     // Answers `request`; `done` may run on another thread (after a store commit).
     void handle(HttpRequest request, Responder done);
@@ -64,6 +70,25 @@ class Api {
     HttpResponse asset(const HttpRequest& r);
     bool agent_key_ok(const HttpRequest& r);
 
+    // Issue #11 routes (manage_api.cc). manage_route answers and returns true when `path` is one
+    // of them.
+    bool manage_route(const std::string& path, HttpRequest& r, const Responder& done);
+    HttpResponse list_users();
+    void create_user(const HttpRequest& r, const Identity& who, const Responder& done);
+    HttpResponse delete_user(const HttpRequest& r, const Identity& who, const std::string& name);
+    void change_password(const HttpRequest& r, const Identity& who, const Responder& done);
+    HttpResponse list_tokens(const Identity& who);
+    HttpResponse create_token(const HttpRequest& r, const Identity& who);
+    HttpResponse delete_token(const HttpRequest& r, const Identity& who, const std::string& id);
+    HttpResponse list_audit(const HttpRequest& r);
+    HttpResponse create_rule(const HttpRequest& r, const Identity& who);
+    HttpResponse delete_rule(const HttpRequest& r, const Identity& who, const std::string& id);
+    HttpResponse change_status(const HttpRequest& r, const Identity& who, bool resolve);
+    HttpResponse alert_groups(const HttpRequest& r);
+    // Appends to the audit log (a failure is logged, never fatal to the request).
+    void audit(const std::string& user, const std::string& ip, const std::string& action,
+               const std::string& target, const std::string& detail = {});
+
     // Password hashing takes ~0.1 s of CPU: it runs on one worker thread with a short queue so
     // that logins can neither stall the network threads nor pile up.
     bool submit_slow(std::function<void()> task);
@@ -74,6 +99,7 @@ class Api {
     LiveState& live_;
     Auth& auth_;
     Metrics& metrics_;
+    std::unique_ptr<Suppressions> suppressions_;
 
     std::mutex worker_mu_;
     std::condition_variable worker_cv_;
@@ -82,6 +108,9 @@ class Api {
     std::thread worker_;
 };
 
+// Reads the alert filters shared by list, export and groups (level, category, q, agent, src,
+// since, until, status); an error response on bad input.
+std::optional<HttpResponse> read_alert_filters(const HttpRequest& request, store::AlertQuery& q);
 // Truncates UTF-8 text to at most `max_chars` code points.
 std::string truncate_chars(std::string s, size_t max_chars);
 // Reads a session id from a Cookie header.

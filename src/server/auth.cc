@@ -193,6 +193,25 @@ void Auth::logout(const std::string& session_id) {
     sessions_.erase(sha256_hex(session_id));
 }
 
+void Auth::drop_user(const std::string& user) {
+    std::lock_guard lock(mu_);
+    std::erase_if(sessions_, [&](const auto& kv) { return kv.second.identity.user == user; });
+}
+
+Result<std::pair<std::string, store::TokenRecord>> Auth::create_user_token(
+    const std::string& user, const std::string& name) {
+    std::string token = "nst_" + random_hex(24);
+    store::TokenRecord rec;
+    rec.name = name;
+    rec.user = user;
+    rec.hash_hex = sha256_hex(token);
+    auto made = store_.create_user_token(rec);
+    if (!made) {
+        return made.status();
+    }
+    return std::pair<std::string, store::TokenRecord>{std::move(token), std::move(made).value()};
+}
+
 std::optional<Identity> Auth::session(const std::string& session_id) {
     if (session_id.empty()) {
         return std::nullopt;
@@ -214,11 +233,36 @@ std::optional<Identity> Auth::bearer(const std::string& token) {
     if (token.empty()) {
         return std::nullopt;
     }
-    auto name = store_.find_token(sha256_hex(token));
+    const auto hash = sha256_hex(token);
+    // A per-user token acts with its user's current role and dies with the user.
+    if (auto t = store_.find_user_token(hash); t && t->has_value()) {
+        const auto& rec = **t;
+        const auto now = std::chrono::steady_clock::now();
+        bool touch = false;
+        {
+            std::lock_guard lock(mu_);
+            auto [it, fresh] = token_touched_.emplace(rec.id, now);
+            if (fresh || now - it->second > std::chrono::seconds(60)) {
+                it->second = now;
+                touch = true;
+            }
+            if (token_touched_.size() > kMaxSessions) {
+                token_touched_.clear();
+            }
+        }
+        if (touch) {
+            (void)store_.touch_user_token(
+                rec.id, Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count()});
+        }
+        return Identity{rec.user, rec.role == kRoleAdmin ? kRoleAdmin : kRoleViewer};
+    }
+    auto name = store_.find_token(hash);
     if (!name || !name->has_value()) {
         return std::nullopt;
     }
-    return Identity{"token:" + **name, "readonly"};
+    return Identity{"token:" + **name, kRoleViewer};
 }
 
 }  // namespace sentinel::server

@@ -13,9 +13,13 @@
 
 namespace sentinel::server {
 
+inline constexpr const char* kRoleAdmin = "admin";
+inline constexpr const char* kRoleViewer = "viewer";
+
 struct Identity {
-    std::string user;
-    std::string role;  // "admin" for dashboard users, "readonly" for API tokens
+    std::string user;  // a user name, or "token:<name>" for a legacy (config-made) token
+    std::string role;  // "admin" or "viewer" (legacy tokens are viewers)
+    bool is_admin() const { return role == kRoleAdmin; }
 };
 
 // Dashboard users, sessions and API tokens. Passwords use PBKDF2-HMAC-SHA256 with a random salt;
@@ -55,6 +59,11 @@ class Auth {
     LoginResult login(const std::string& user, const std::string& password,
                       const std::string& peer_ip);
     void logout(const std::string& session_id);
+    // Ends every session of `user` at once (after the user is deleted).
+    void drop_user(const std::string& user);
+    // Creates a per-user API token for `user`; returns the secret (shown once) and the record.
+    Result<std::pair<std::string, store::TokenRecord>> create_user_token(const std::string& user,
+                                                                         const std::string& name);
     std::optional<Identity> session(const std::string& session_id);
     std::optional<Identity> bearer(const std::string& token);
 
@@ -73,6 +82,8 @@ class Auth {
     std::mutex mu_;
     std::unordered_map<std::string, Session> sessions_;  // key: sha256 of the session id
     std::unordered_map<std::string, Attempts> attempts_;
+    // Per-user token id → when last_used was last written (written at most once a minute).
+    std::unordered_map<int64_t, std::chrono::steady_clock::time_point> token_touched_;
 };
 
 }  // namespace sentinel::server

@@ -502,6 +502,9 @@ struct HttpServer::Impl {
                 msg += "],\"dropped\":" + std::to_string(p.dropped) + "}";
                 ok = co_await send(msg);
             }
+            for (size_t i = 0; ok && i < p.messages.size(); ++i) {
+                ok = co_await send(p.messages[i]);  // alert_update, suppressions
+            }
             if (ok && p.stats) {
                 ok = co_await send(R"({"type":"stats","stats":)" + live.stats_json(now) + "}");
             }

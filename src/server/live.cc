@@ -22,7 +22,34 @@ std::string dump(const Json& j) {
 
 }  // namespace
 
-std::string alert_json(const schema::Alert& a) {
+namespace {
+
+void put_workflow(Json& j, const store::Workflow* w) {
+    static constexpr std::array<const char*, 3> kStatus = {"new", "acknowledged", "resolved"};
+    const store::Workflow none;
+    if (!w)
+        w = &none;
+    auto opt_text = [](const std::string& s) { return s.empty() ? Json() : Json(s); };
+    auto opt_time = [](const std::optional<Timestamp>& t) {
+        return t ? Json(schema::format_iso8601(*t)) : Json();
+    };
+    j["status"] = kStatus[std::min<size_t>(static_cast<size_t>(w->status), 2)];
+    j["ack_by"] = opt_text(w->ack_by);
+    j["ack_at"] = opt_time(w->ack_at);
+    j["resolved_by"] = opt_text(w->resolved_by);
+    j["resolved_at"] = opt_time(w->resolved_at);
+}
+
+}  // namespace
+
+std::string workflow_json(const std::string& id, const store::Workflow& workflow) {
+    Json j;
+    j["id"] = id;
+    put_workflow(j, &workflow);
+    return dump(j);
+}
+
+std::string alert_json(const schema::Alert& a, const store::Workflow* workflow) {
     Json j;
     j["id"] = a.id;
     j["ts"] = schema::format_iso8601(a.ts);
@@ -36,12 +63,20 @@ std::string alert_json(const schema::Alert& a) {
     if (a.flow) {
         j["flow"] = schema::flow_to_json(*a.flow);
     }
+    put_workflow(j, workflow);
     return dump(j);
 }
 
-void Subscriber::add(const std::vector<std::string>& alerts, bool stats, bool timeline,
-                     bool agents) {
+void Subscriber::add(const std::vector<std::string>& alerts, bool stats, bool timeline, bool agents,
+                     const std::string& message) {
     std::lock_guard lock(mu_);
+    if (!message.empty()) {
+        auto& m = pending_.messages;
+        m.push_back(message);
+        if (m.size() > kMaxPendingMessages) {
+            m.erase(m.begin());
+        }
+    }
     auto& p = pending_.alerts;
     p.insert(p.end(), alerts.begin(), alerts.end());
     if (p.size() > kMaxPendingAlerts) {
@@ -220,6 +255,23 @@ void LiveState::alerts_committed(const std::string& agent_id,
 
 void LiveState::agents_changed() { notify({}, false, false, true); }
 
+void LiveState::broadcast(const std::string& message, bool stats) {
+    notify({}, stats, false, false, message);
+}
+
+void LiveState::set_suppressed_total(uint64_t total) {
+    std::lock_guard lock(mu_);
+    suppressed_total_ = total;
+}
+
+void LiveState::add_agent_suppressed(const std::string& agent_id, uint64_t n) {
+    std::lock_guard lock(mu_);
+    // Only registered agents, so the map stays bounded by max_agents.
+    if (agents_.count(agent_id)) {
+        agent_suppressed_[agent_id] += n;
+    }
+}
+
 void LiveState::merge_agents(const std::vector<store::AgentRecord>& stored) {
     {
         std::lock_guard lock(mu_);
@@ -275,6 +327,7 @@ std::string LiveState::stats_json(Timestamp now) {
     for (size_t i = 0; i < recent.size(); ++i)
         rl[kLevelNames[i]] = recent[i];
     j["recent_by_level"] = rl;
+    j["suppressed_total"] = suppressed_total_;
     return dump(j);
 }
 
@@ -319,6 +372,8 @@ std::string LiveState::agents_json(Timestamp now) {
         j["spool_depth"] = a->spool_depth;
         j["spool_dropped"] = a->spool_dropped;
         j["uptime_s"] = a->uptime_s;
+        const auto sup = agent_suppressed_.find(a->agent_id);
+        j["suppressed"] = sup == agent_suppressed_.end() ? 0 : sup->second;
         out.push_back(std::move(j));
     }
     return dump(out);
@@ -344,6 +399,7 @@ std::vector<std::string> LiveState::tick(Timestamp now) {
             if ((now - it->second.last_seen).ns > kPruneAgentsAfterNs) {
                 pruned.push_back(it->first);
                 last_online_.erase(it->first);
+                agent_suppressed_.erase(it->first);
                 buckets_.erase(it->first);
                 it = agents_.erase(it);
                 changed = true;
@@ -387,7 +443,7 @@ size_t LiveState::subscriber_count() {
 }
 
 void LiveState::notify(const std::vector<std::string>& alerts, bool stats, bool timeline,
-                       bool agents) {
+                       bool agents, const std::string& message) {
     std::vector<std::shared_ptr<Subscriber>> targets;
     {
         std::lock_guard lock(subs_mu_);
@@ -398,7 +454,7 @@ void LiveState::notify(const std::vector<std::string>& alerts, bool stats, bool 
         }
     }
     for (const auto& s : targets) {
-        s->add(alerts, stats, timeline, agents);
+        s->add(alerts, stats, timeline, agents, message);
         s->wake();
     }
 }

@@ -18,8 +18,11 @@
 
 namespace sentinel::server {
 
-// The alert object of the dashboard API and WebSocket.
-std::string alert_json(const schema::Alert& alert);
+// The alert object of the dashboard API and WebSocket; `workflow` null means a new alert.
+std::string alert_json(const schema::Alert& alert, const store::Workflow* workflow = nullptr);
+// The workflow fields of an alert as a JSON object text (status, ack_by, ack_at, resolved_by,
+// resolved_at), with "id" first.
+std::string workflow_json(const std::string& id, const store::Workflow& workflow);
 
 // One dashboard connection's pending updates. The network side drains it at a bounded rate, so
 // a burst of alerts becomes a few messages; a client that cannot keep up loses the oldest
@@ -33,14 +36,19 @@ class Subscriber {
     virtual void wake() = 0;
 
     struct Pending {
-        std::vector<std::string> alerts;  // alert JSON objects, oldest first
+        std::vector<std::string> alerts;    // alert JSON objects, oldest first
+        std::vector<std::string> messages;  // whole messages to send as they are, oldest first
         bool stats = false;
         bool timeline = false;
         bool agents = false;
         uint64_t dropped = 0;  // alerts discarded since the last take()
-        bool empty() const { return alerts.empty() && !stats && !timeline && !agents; }
+        bool empty() const {
+            return alerts.empty() && messages.empty() && !stats && !timeline && !agents;
+        }
     };
-    void add(const std::vector<std::string>& alerts, bool stats, bool timeline, bool agents);
+    static constexpr size_t kMaxPendingMessages = 100;
+    void add(const std::vector<std::string>& alerts, bool stats, bool timeline, bool agents,
+             const std::string& message = {});
     Pending take();
 
   private:
@@ -105,6 +113,13 @@ class LiveState {
     // and notify subscribers.
     void merge_agents(const std::vector<store::AgentRecord>& stored);
 
+    // Sends a whole WebSocket message (a JSON object text) to every subscriber; `stats` also
+    // marks the stats as changed.
+    void broadcast(const std::string& message, bool stats = false);
+    // Suppressed alerts (server and agents), for stats.suppressed_total and the agents list.
+    void set_suppressed_total(uint64_t total);
+    void add_agent_suppressed(const std::string& agent_id, uint64_t n);
+
     std::string stats_json(Timestamp now);
     std::string timeline_json(Timestamp now);
     std::string agents_json(Timestamp now);
@@ -128,7 +143,8 @@ class LiveState {
 
     void count_key(std::unordered_map<std::string, uint64_t>& map, std::vector<std::string>& order,
                    const std::string& key, uint64_t n);
-    void notify(const std::vector<std::string>& alerts, bool stats, bool timeline, bool agents);
+    void notify(const std::vector<std::string>& alerts, bool stats, bool timeline, bool agents,
+                const std::string& message = {});
     bool online(const store::AgentRecord& a, Timestamp now) const;
 
     LiveOptions options_;
@@ -143,6 +159,8 @@ class LiveState {
     std::unordered_map<std::string, uint64_t> categories_, sources_;
     std::vector<std::string> category_order_, source_order_;  // first-seen order breaks ties
     std::map<int64_t, Levels> minutes_;                       // arrival minute → per level
+    uint64_t suppressed_total_ = 0;
+    std::unordered_map<std::string, uint64_t> agent_suppressed_;  // since this process started
 
     std::mutex subs_mu_;
     std::vector<std::weak_ptr<Subscriber>> subs_;

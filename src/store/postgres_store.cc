@@ -8,10 +8,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -40,20 +42,103 @@ int64_t now_ns() {
 }
 
 constexpr const char* kAlertColumns =
-    "seq,id,ts,received_at,level,category,message,src,agent_id,hostname";
+    "seq,id,ts,received_at,level,category,message,src,agent_id,hostname,src_ip,src_port,dest_ip,"
+    "dest_port,proto,status,ack_by,ack_at,resolved_by,resolved_at";
 
-schema::Alert read_alert(const pqxx::row& r, int first) {
-    schema::Alert a;
-    a.id = r[first].as<std::string>();
-    a.ts = Timestamp{r[first + 1].as<int64_t>()};
-    a.received_at = Timestamp{r[first + 2].as<int64_t>()};
-    a.level = static_cast<schema::Severity>(std::clamp<int64_t>(r[first + 3].as<int64_t>(), 0, 4));
-    a.category = r[first + 4].as<std::string>();
-    a.message = r[first + 5].as<std::string>();
-    a.src = r[first + 6].as<std::string>();
-    a.agent_id = r[first + 7].as<std::string>();
-    a.hostname = r[first + 8].as<std::string>();
-    return a;
+std::optional<Timestamp> opt_time(const pqxx::field& f) {
+    if (f.is_null())
+        return std::nullopt;
+    return Timestamp{f.as<int64_t>()};
+}
+
+std::string opt_text(const pqxx::field& f) {
+    return f.is_null() ? std::string() : f.as<std::string>();
+}
+
+// One row selected with kAlertColumns.
+StoredAlert read_stored(const pqxx::row& r) {
+    StoredAlert out;
+    out.seq = r[0].as<int64_t>();
+    schema::Alert& a = out.alert;
+    a.id = r[1].as<std::string>();
+    a.ts = Timestamp{r[2].as<int64_t>()};
+    a.received_at = Timestamp{r[3].as<int64_t>()};
+    a.level = static_cast<schema::Severity>(std::clamp<int64_t>(r[4].as<int64_t>(), 0, 4));
+    a.category = r[5].as<std::string>();
+    a.message = r[6].as<std::string>();
+    a.src = r[7].as<std::string>();
+    a.agent_id = r[8].as<std::string>();
+    a.hostname = r[9].as<std::string>();
+    if (!r[10].is_null()) {
+        schema::Flow f;
+        f.src_ip = r[10].as<std::string>();
+        f.src_port = static_cast<uint16_t>(r[11].as<int>(0));
+        f.dest_ip = opt_text(r[12]);
+        f.dest_port = static_cast<uint16_t>(r[13].as<int>(0));
+        f.proto = static_cast<uint8_t>(r[14].as<int>(0));
+        a.flow = std::move(f);
+    }
+    auto& w = out.workflow;
+    w.status = static_cast<AlertStatus>(std::clamp<int64_t>(r[15].as<int64_t>(), 0, 2));
+    w.ack_by = opt_text(r[16]);
+    w.ack_at = opt_time(r[17]);
+    w.resolved_by = opt_text(r[18]);
+    w.resolved_at = opt_time(r[19]);
+    return out;
+}
+
+// The WHERE clause of an alert query and its parameters ($1...).
+void build_where(const AlertQuery& q, std::string& sql, std::vector<std::string>& params,
+                 bool with_cursor) {
+    sql += " WHERE true";
+    auto add = [&](const char* column_op, std::string v) {
+        params.push_back(std::move(v));
+        sql += std::string(" AND ") + column_op + "$" + std::to_string(params.size());
+    };
+    if (with_cursor && q.before)
+        add("seq<", std::to_string(*q.before));
+    if (q.level)
+        add("level=", std::to_string(static_cast<int>(*q.level)));
+    if (!q.category.empty())
+        add("category=", q.category);
+    if (!q.agent_id.empty())
+        add("agent_id=", q.agent_id);
+    if (!q.src.empty())
+        add("src=", q.src);
+    if (q.since)
+        add("ts>=", std::to_string(q.since->ns));
+    if (q.until)
+        add("ts<=", std::to_string(q.until->ns));
+    switch (q.status) {
+        case StatusFilter::kAny:
+            break;
+        case StatusFilter::kNew:
+            sql += " AND status=0";
+            break;
+        case StatusFilter::kAcknowledged:
+            sql += " AND status=1";
+            break;
+        case StatusFilter::kResolved:
+            sql += " AND status=2";
+            break;
+        case StatusFilter::kOpen:
+            sql += " AND status IN (0,1)";
+            break;
+    }
+    if (!q.text.empty()) {
+        std::string pattern = "%";
+        for (char c : q.text) {
+            if (c == '%' || c == '_' || c == '\\') {
+                pattern += '\\';
+            }
+            pattern += c;
+        }
+        pattern += '%';
+        params.push_back(std::move(pattern));
+        const std::string p = "$" + std::to_string(params.size());
+        sql += " AND (category ILIKE " + p + " OR message ILIKE " + p + " OR src ILIKE " + p +
+               " OR hostname ILIKE " + p + ")";
+    }
 }
 
 AgentRecord read_agent(const pqxx::row& r) {
@@ -74,6 +159,48 @@ AgentRecord read_agent(const pqxx::row& r) {
     a.uptime_s = static_cast<uint64_t>(r[13].as<int64_t>());
     a.extra_json = r[14].as<std::string>();
     return a;
+}
+
+UserRecord read_user(const pqxx::row& r) {
+    return UserRecord{r[0].as<std::string>(),
+                      r[1].as<std::string>(),
+                      r[2].as<std::string>(),
+                      r[3].as<std::string>(),
+                      static_cast<uint32_t>(r[4].as<int64_t>()),
+                      Timestamp{r[5].as<int64_t>()}};
+}
+
+constexpr const char* kTokenSelect =
+    "SELECT t.id,t.name,t.username,coalesce(u.role,''),t.hash,t.created,t.last_used FROM "
+    "user_tokens t LEFT JOIN users u ON u.name=t.username";
+
+TokenRecord read_token(const pqxx::row& r) {
+    return TokenRecord{r[0].as<int64_t>(),     r[1].as<std::string>(),
+                       r[2].as<std::string>(), r[3].as<std::string>(),
+                       r[4].as<std::string>(), Timestamp{r[5].as<int64_t>()},
+                       opt_time(r[6])};
+}
+
+constexpr const char* kRuleSelect =
+    "SELECT id,category,src,dst,port,agent_id,expires_at,comment,created_by,created_at,"
+    "hits_server,hits_agents,last_hit FROM suppressions";
+
+SuppressionRule read_rule(const pqxx::row& r) {
+    SuppressionRule x;
+    x.id = r[0].as<int64_t>();
+    x.category = r[1].as<std::string>();
+    x.src = r[2].as<std::string>();
+    x.dst = r[3].as<std::string>();
+    x.port = static_cast<uint16_t>(r[4].as<int>());
+    x.agent_id = r[5].as<std::string>();
+    x.expires_at = opt_time(r[6]);
+    x.comment = r[7].as<std::string>();
+    x.created_by = r[8].as<std::string>();
+    x.created_at = Timestamp{r[9].as<int64_t>()};
+    x.hits_server = static_cast<uint64_t>(r[10].as<int64_t>());
+    x.hits_agents = static_cast<uint64_t>(r[11].as<int64_t>());
+    x.last_hit = opt_time(r[12]);
+    return x;
 }
 
 constexpr const char* kAgentSelect =
@@ -155,40 +282,9 @@ class PostgresStore final : public Store {
     }
 
     Result<AlertPage> query_alerts(const AlertQuery& q) override {
-        std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE true";
+        std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts";
         std::vector<std::string> params;
-        auto add = [&](const char* column_op, std::string v) {
-            params.push_back(std::move(v));
-            sql += std::string(" AND ") + column_op + "$" + std::to_string(params.size());
-        };
-        if (q.before)
-            add("seq<", std::to_string(*q.before));
-        if (q.level)
-            add("level=", std::to_string(static_cast<int>(*q.level)));
-        if (!q.category.empty())
-            add("category=", q.category);
-        if (!q.agent_id.empty())
-            add("agent_id=", q.agent_id);
-        if (!q.src.empty())
-            add("src=", q.src);
-        if (q.since)
-            add("ts>=", std::to_string(q.since->ns));
-        if (q.until)
-            add("ts<=", std::to_string(q.until->ns));
-        if (!q.text.empty()) {
-            std::string pattern = "%";
-            for (char c : q.text) {
-                if (c == '%' || c == '_' || c == '\\') {
-                    pattern += '\\';
-                }
-                pattern += c;
-            }
-            pattern += '%';
-            params.push_back(std::move(pattern));
-            const std::string p = "$" + std::to_string(params.size());
-            sql += " AND (category ILIKE " + p + " OR message ILIKE " + p + " OR src ILIKE " + p +
-                   " OR hostname ILIKE " + p + ")";
-        }
+        build_where(q, sql, params, true);
         const size_t limit = std::clamp<size_t>(q.limit, 1, 10'000);
         sql += " ORDER BY seq DESC LIMIT " + std::to_string(limit + 1);
         try {
@@ -201,7 +297,7 @@ class PostgresStore final : public Store {
                     page.next = page.alerts.back().seq;
                     break;
                 }
-                page.alerts.push_back({row[0].as<int64_t>(), read_alert(row, 1)});
+                page.alerts.push_back(read_stored(row));
             }
             return page;
         } catch (const std::exception& e) {
@@ -302,10 +398,11 @@ class PostgresStore final : public Store {
     Status put_user(const UserRecord& u) override {
         return write_one("cannot store the user: ", [&](pqxx::work& w) {
             w.exec_params(
-                "INSERT INTO users(name,role,salt,hash,iterations) VALUES($1,$2,$3,$4,$5) ON "
-                "CONFLICT(name) DO UPDATE SET role=excluded.role, salt=excluded.salt, "
-                "hash=excluded.hash, iterations=excluded.iterations",
-                u.name, u.role, u.salt_hex, u.hash_hex, static_cast<int64_t>(u.iterations));
+                "INSERT INTO users(name,role,salt,hash,iterations,created_at) "
+                "VALUES($1,$2,$3,$4,$5,$6) ON CONFLICT(name) DO UPDATE SET role=excluded.role, "
+                "salt=excluded.salt, hash=excluded.hash, iterations=excluded.iterations",
+                u.name, u.role, u.salt_hex, u.hash_hex, static_cast<int64_t>(u.iterations),
+                u.created_at.ns != 0 ? u.created_at.ns : now_ns());
         });
     }
 
@@ -313,14 +410,12 @@ class PostgresStore final : public Store {
         try {
             std::lock_guard lock(read_mu_);
             pqxx::nontransaction n(*rconn_);
-            auto r = n.exec_params("SELECT name,role,salt,hash,iterations FROM users WHERE name=$1",
-                                   name);
+            auto r = n.exec_params(
+                "SELECT name,role,salt,hash,iterations,created_at FROM users WHERE name=$1", name);
             if (r.empty()) {
                 return std::optional<UserRecord>{};
             }
-            UserRecord u{r[0][0].as<std::string>(), r[0][1].as<std::string>(),
-                         r[0][2].as<std::string>(), r[0][3].as<std::string>(),
-                         static_cast<uint32_t>(r[0][4].as<int64_t>())};
+            UserRecord u = read_user(r[0]);
             return std::optional<UserRecord>{std::move(u)};
         } catch (const std::exception& e) {
             return Error{std::string("cannot read the user: ") + e.what()};
@@ -347,6 +442,350 @@ class PostgresStore final : public Store {
             return std::optional<std::string>{r[0][0].as<std::string>()};
         } catch (const std::exception& e) {
             return Error{std::string("cannot read the token: ") + e.what()};
+        }
+    }
+
+    Result<std::vector<AlertGroup>> query_groups(const AlertQuery& q) override {
+        std::string sql =
+            "SELECT category,src,count(*),max(level),min(ts),max(ts),count(DISTINCT agent_id),"
+            "count(*) FILTER (WHERE status<2),max(seq),count(*) FILTER (WHERE status=0) FROM "
+            "alerts";
+        std::vector<std::string> params;
+        build_where(q, sql, params, false);
+        const size_t limit = std::clamp<size_t>(q.limit, 1, 10'000);
+        sql += " GROUP BY category,src ORDER BY max(ts) DESC LIMIT " + std::to_string(limit);
+        try {
+            std::lock_guard lock(read_mu_);
+            pqxx::nontransaction n(*rconn_);
+            auto rows = n.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+            std::vector<AlertGroup> out;
+            std::string seqs = "{";
+            for (const auto& row : rows) {
+                AlertGroup g;
+                g.category = row[0].as<std::string>();
+                g.src = row[1].as<std::string>();
+                g.count = row[2].as<uint64_t>();
+                g.level =
+                    static_cast<schema::Severity>(std::clamp<int64_t>(row[3].as<int64_t>(), 0, 4));
+                g.first_ts = Timestamp{row[4].as<int64_t>()};
+                g.last_ts = Timestamp{row[5].as<int64_t>()};
+                g.agents = row[6].as<uint64_t>();
+                g.open = row[7].as<uint64_t>();
+                g.unseen = row[9].as<uint64_t>();
+                seqs += (out.empty() ? "" : ",") + row[8].as<std::string>();
+                out.push_back(std::move(g));
+            }
+            seqs += "}";
+            if (!out.empty()) {
+                std::unordered_map<std::string, std::string> last;  // "category\0src" -> message
+                for (const auto& row :
+                     n.exec_params("SELECT category,src,message FROM alerts WHERE seq = "
+                                   "ANY($1::bigint[])",
+                                   seqs)) {
+                    last[row[0].as<std::string>() + '\0' + row[1].as<std::string>()] =
+                        row[2].as<std::string>();
+                }
+                for (auto& g : out) {
+                    g.last_message = last[g.category + '\0' + g.src];
+                }
+            }
+            return out;
+        } catch (const std::exception& e) {
+            return Error{std::string("query failed: ") + e.what()};
+        }
+    }
+
+    Result<std::vector<StatusChanged>> change_status(const StatusChange& c) override {
+        const bool resolve = c.to == AlertStatus::kResolved;
+        const std::string set = resolve
+                                    ? "UPDATE alerts SET status=2, resolved_by=$1, resolved_at=$2, "
+                                      "ack_by=coalesce(ack_by,$1), ack_at=coalesce(ack_at,$2)"
+                                    : "UPDATE alerts SET status=1, ack_by=$1, ack_at=$2";
+        const std::string cond = resolve ? " AND status<2" : " AND status<1";
+        const std::string returning = " RETURNING id,status,ack_by,ack_at,resolved_by,resolved_at";
+        try {
+            std::lock_guard lock(write_mu_);
+            pqxx::work w(*wconn_);
+            pqxx::result rows;
+            if (c.group) {
+                rows = w.exec_params(set + " WHERE category=$3 AND src=$4" + cond + returning, c.by,
+                                     c.at.ns, c.group->first, c.group->second);
+            } else {
+                std::string ids = "{";
+                for (const auto& id : c.ids) {
+                    append_element(ids, ids.size() > 1 ? "," : "", id);
+                }
+                ids += "}";
+                rows = w.exec_params(set + " WHERE id = ANY($3::text[])" + cond + returning, c.by,
+                                     c.at.ns, ids);
+            }
+            std::vector<StatusChanged> changed;
+            for (const auto& row : rows) {
+                StatusChanged x;
+                x.id = row[0].as<std::string>();
+                x.workflow.status =
+                    static_cast<AlertStatus>(std::clamp<int64_t>(row[1].as<int64_t>(), 0, 2));
+                x.workflow.ack_by = opt_text(row[2]);
+                x.workflow.ack_at = opt_time(row[3]);
+                x.workflow.resolved_by = opt_text(row[4]);
+                x.workflow.resolved_at = opt_time(row[5]);
+                changed.push_back(std::move(x));
+            }
+            w.commit();
+            return changed;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot update alerts: ") + e.what()};
+        }
+    }
+
+    Result<std::vector<UserRecord>> list_users() override {
+        try {
+            std::lock_guard lock(read_mu_);
+            pqxx::nontransaction n(*rconn_);
+            std::vector<UserRecord> out;
+            for (const auto& row :
+                 n.exec("SELECT name,role,salt,hash,iterations,created_at FROM users ORDER BY "
+                        "name")) {
+                out.push_back(read_user(row));
+            }
+            return out;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot read users: ") + e.what()};
+        }
+    }
+
+    Result<bool> delete_user(const std::string& name) override {
+        try {
+            std::lock_guard lock(write_mu_);
+            pqxx::work w(*wconn_);
+            w.exec_params("DELETE FROM user_tokens WHERE username=$1", name);
+            const bool found =
+                w.exec_params("DELETE FROM users WHERE name=$1", name).affected_rows() == 1;
+            w.commit();
+            return found;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot delete the user: ") + e.what()};
+        }
+    }
+
+    Result<TokenRecord> create_user_token(const TokenRecord& token) override {
+        try {
+            std::lock_guard lock(write_mu_);
+            pqxx::work w(*wconn_);
+            TokenRecord out = token;
+            out.created = Timestamp{now_ns()};
+            auto r = w.exec_params(
+                "INSERT INTO user_tokens(name,username,hash,created) VALUES($1,$2,$3,$4) "
+                "RETURNING id",
+                token.name, token.user, token.hash_hex, out.created.ns);
+            out.id = r[0][0].as<int64_t>();
+            w.commit();
+            return out;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot store the token: ") + e.what()};
+        }
+    }
+
+    Result<std::vector<TokenRecord>> list_user_tokens(const std::string& user) override {
+        try {
+            std::lock_guard lock(read_mu_);
+            pqxx::nontransaction n(*rconn_);
+            auto rows =
+                user.empty()
+                    ? n.exec(std::string(kTokenSelect) + " ORDER BY t.id")
+                    : n.exec_params(
+                          std::string(kTokenSelect) + " WHERE t.username=$1 ORDER BY t.id", user);
+            std::vector<TokenRecord> out;
+            for (const auto& row : rows) {
+                out.push_back(read_token(row));
+            }
+            return out;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot read tokens: ") + e.what()};
+        }
+    }
+
+    Result<std::optional<TokenRecord>> find_user_token(const std::string& hash_hex) override {
+        try {
+            std::lock_guard lock(read_mu_);
+            pqxx::nontransaction n(*rconn_);
+            auto rows = n.exec_params(
+                std::string(kTokenSelect) + " WHERE t.hash=$1 AND u.name IS NOT NULL", hash_hex);
+            std::optional<TokenRecord> out;
+            if (!rows.empty()) {
+                out = read_token(rows[0]);
+            }
+            return out;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot read the token: ") + e.what()};
+        }
+    }
+
+    Result<bool> delete_user_token(int64_t id) override {
+        try {
+            std::lock_guard lock(write_mu_);
+            pqxx::work w(*wconn_);
+            const bool found =
+                w.exec_params("DELETE FROM user_tokens WHERE id=$1", id).affected_rows() == 1;
+            w.commit();
+            return found;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot delete the token: ") + e.what()};
+        }
+    }
+
+    Status touch_user_token(int64_t id, Timestamp when) override {
+        return write_one("cannot update the token: ", [&](pqxx::work& w) {
+            w.exec_params("UPDATE user_tokens SET last_used=$1 WHERE id=$2", when.ns, id);
+        });
+    }
+
+    Status append_audit(const AuditEntry& e) override {
+        return write_one("cannot write the audit log: ", [&](pqxx::work& w) {
+            w.exec_params(
+                "INSERT INTO audit_log(ts,username,ip,action,target,detail) "
+                "VALUES($1,$2,$3,$4,$5,$6)",
+                e.ts.ns, e.user, e.ip, e.action, e.target, e.detail);
+        });
+    }
+
+    Result<AuditPage> query_audit(size_t limit, std::optional<int64_t> before) override {
+        limit = std::clamp<size_t>(limit, 1, 1000);
+        try {
+            std::lock_guard lock(read_mu_);
+            pqxx::nontransaction n(*rconn_);
+            const std::string sql =
+                "SELECT id,ts,username,ip,action,target,detail FROM audit_log WHERE id<$1 ORDER "
+                "BY id DESC LIMIT " +
+                std::to_string(limit + 1);
+            AuditPage page;
+            for (const auto& row :
+                 n.exec_params(sql, before.value_or(std::numeric_limits<int64_t>::max()))) {
+                if (page.entries.size() == limit) {
+                    page.next = page.entries.back().id;
+                    break;
+                }
+                page.entries.push_back({row[0].as<int64_t>(), Timestamp{row[1].as<int64_t>()},
+                                        row[2].as<std::string>(), row[3].as<std::string>(),
+                                        row[4].as<std::string>(), row[5].as<std::string>(),
+                                        row[6].as<std::string>()});
+            }
+            return page;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot read the audit log: ") + e.what()};
+        }
+    }
+
+    Result<SuppressionRule> create_suppression(const SuppressionRule& r) override {
+        try {
+            std::lock_guard lock(write_mu_);
+            pqxx::work w(*wconn_);
+            std::optional<int64_t> expires;
+            if (r.expires_at) {
+                expires = r.expires_at->ns;
+            }
+            auto res = w.exec_params(
+                "INSERT INTO suppressions(category,src,dst,port,agent_id,expires_at,comment,"
+                "created_by,created_at) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+                r.category, r.src, r.dst, static_cast<int>(r.port), r.agent_id, expires, r.comment,
+                r.created_by, r.created_at.ns);
+            w.exec("UPDATE meta SET value=value+1 WHERE key='suppressions_version'");
+            SuppressionRule out = r;
+            out.id = res[0][0].as<int64_t>();
+            out.hits_server = out.hits_agents = 0;
+            out.last_hit.reset();
+            w.commit();
+            return out;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot store the rule: ") + e.what()};
+        }
+    }
+
+    Result<bool> delete_suppression(int64_t id) override {
+        try {
+            std::lock_guard lock(write_mu_);
+            pqxx::work w(*wconn_);
+            w.exec_params("DELETE FROM suppression_agent_counts WHERE rule_id=$1", id);
+            const bool found =
+                w.exec_params("DELETE FROM suppressions WHERE id=$1", id).affected_rows() == 1;
+            if (found) {
+                w.exec("UPDATE meta SET value=value+1 WHERE key='suppressions_version'");
+            }
+            w.commit();
+            return found;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot delete the rule: ") + e.what()};
+        }
+    }
+
+    Result<std::vector<SuppressionRule>> load_suppressions() override {
+        try {
+            std::lock_guard lock(read_mu_);
+            pqxx::nontransaction n(*rconn_);
+            std::vector<SuppressionRule> out;
+            for (const auto& row : n.exec(std::string(kRuleSelect) + " ORDER BY id")) {
+                out.push_back(read_rule(row));
+            }
+            return out;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot read rules: ") + e.what()};
+        }
+    }
+
+    Result<int64_t> suppressions_version() override {
+        try {
+            std::lock_guard lock(read_mu_);
+            pqxx::nontransaction n(*rconn_);
+            auto r = n.exec("SELECT value FROM meta WHERE key='suppressions_version'");
+            return r.empty() ? int64_t{0} : r[0][0].as<int64_t>();
+        } catch (const std::exception& e) {
+            return Error{std::string("query failed: ") + e.what()};
+        }
+    }
+
+    Status record_suppression_hits(const std::vector<SuppressionHits>& hits,
+                                   const std::vector<AgentRuleCount>& reported) override {
+        // Sorted by rule id / key so concurrent servers take row locks in the same order.
+        auto sorted_hits = hits;
+        std::sort(sorted_hits.begin(), sorted_hits.end(),
+                  [](const auto& a, const auto& b) { return a.rule_id < b.rule_id; });
+        auto sorted_counts = reported;
+        std::sort(sorted_counts.begin(), sorted_counts.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.agent_id, a.rule_id) < std::tie(b.agent_id, b.rule_id);
+        });
+        return write_one("cannot store rule hits: ", [&](pqxx::work& w) {
+            for (const auto& x : sorted_hits) {
+                w.exec_params(
+                    "UPDATE suppressions SET hits_server=hits_server+$1, "
+                    "hits_agents=hits_agents+$2, last_hit=greatest(coalesce(last_hit,0),$3) "
+                    "WHERE id=$4",
+                    static_cast<int64_t>(x.server), static_cast<int64_t>(x.agents), x.last_hit.ns,
+                    x.rule_id);
+            }
+            for (const auto& x : sorted_counts) {
+                w.exec_params(
+                    "INSERT INTO suppression_agent_counts(agent_id,rule_id,reported) SELECT "
+                    "$1::text,$2::bigint,$3::bigint WHERE EXISTS(SELECT 1 FROM suppressions WHERE "
+                    "id=$2) ON "
+                    "CONFLICT(agent_id,rule_id) DO UPDATE SET reported=excluded.reported",
+                    x.agent_id, x.rule_id, static_cast<int64_t>(x.reported));
+            }
+        });
+    }
+
+    Result<std::vector<AgentRuleCount>> load_agent_rule_counts() override {
+        try {
+            std::lock_guard lock(read_mu_);
+            pqxx::nontransaction n(*rconn_);
+            std::vector<AgentRuleCount> out;
+            for (const auto& row :
+                 n.exec("SELECT agent_id,rule_id,reported FROM suppression_agent_counts")) {
+                out.push_back({row[0].as<std::string>(), row[1].as<int64_t>(),
+                               static_cast<uint64_t>(row[2].as<int64_t>())});
+            }
+            return out;
+        } catch (const std::exception& e) {
+            return Error{std::string("cannot read rule counts: ") + e.what()};
         }
     }
 
@@ -422,9 +861,11 @@ class PostgresStore final : public Store {
     static void prepare(pqxx::connection& c) {
         c.prepare("insert_alerts",
                   "INSERT INTO alerts(id,ts,received_at,level,category,message,src,agent_id,"
-                  "hostname,origin) SELECT u.*, $10 FROM unnest($1::text[],$2::bigint[],"
-                  "$3::bigint[],$4::smallint[],$5::text[],$6::text[],$7::text[],$8::text[],"
-                  "$9::text[]) AS u ON CONFLICT(id) DO NOTHING RETURNING id,seq");
+                  "hostname,src_ip,src_port,dest_ip,dest_port,proto,origin) SELECT u.*, $15 FROM "
+                  "unnest($1::text[],$2::bigint[],$3::bigint[],$4::smallint[],$5::text[],"
+                  "$6::text[],$7::text[],$8::text[],$9::text[],$10::text[],$11::integer[],"
+                  "$12::text[],$13::integer[],$14::smallint[]) AS u ON CONFLICT(id) DO NOTHING "
+                  "RETURNING id,seq");
         c.prepare(
             "upsert_agent",
             "INSERT INTO agents(agent_id,hostname,ip,os,version,first_seen,last_seen,alert_count,"
@@ -522,7 +963,7 @@ class PostgresStore final : public Store {
             std::unordered_set<std::string> pending_keys[2];
             // All alerts of the group in one statement (arrays unnested server-side): one
             // round trip instead of one per alert.
-            std::string cols[9];
+            std::string cols[14];
             std::vector<int64_t> received_at;
             for (auto& c : cols)
                 c = "{";
@@ -541,6 +982,16 @@ class PostgresStore final : public Store {
                     append_element(cols[6], sep, a.src);
                     append_element(cols[7], sep, a.agent_id);
                     append_element(cols[8], sep, a.hostname);
+                    if (a.flow) {
+                        append_element(cols[9], sep, a.flow->src_ip);
+                        cols[10] += sep + std::to_string(a.flow->src_port);
+                        append_element(cols[11], sep, a.flow->dest_ip);
+                        cols[12] += sep + std::to_string(a.flow->dest_port);
+                        cols[13] += sep + std::to_string(a.flow->proto);
+                    } else {
+                        for (int c = 9; c < 14; ++c)
+                            cols[c] += std::string(sep) + "NULL";
+                    }
                     ++total;
                 }
             }
@@ -549,7 +1000,8 @@ class PostgresStore final : public Store {
                 for (auto& c : cols)
                     c += "}";
                 auto rows = w.exec_prepared("insert_alerts", cols[0], cols[1], cols[2], cols[3],
-                                            cols[4], cols[5], cols[6], cols[7], cols[8], origin_);
+                                            cols[4], cols[5], cols[6], cols[7], cols[8], cols[9],
+                                            cols[10], cols[11], cols[12], cols[13], origin_);
                 stored.reserve(rows.size());
                 for (const auto& row : rows) {
                     const auto seq = row[1].as<int64_t>();
@@ -718,7 +1170,7 @@ class PostgresStore final : public Store {
                                               "origin=$3 ORDER BY seq",
                                           min_seq, max_seq, origin);
                 for (const auto& row : rows) {
-                    change.alerts.push_back(read_alert(row, 1));
+                    change.alerts.push_back(read_stored(row).alert);
                 }
             }
             if (agents_changed) {

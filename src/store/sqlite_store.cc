@@ -110,18 +110,125 @@ Result<sqlite3*> open_db(const std::string& path) {
     return db;
 }
 
-schema::Alert read_alert(Stmt& s, int first) {
-    schema::Alert a;
-    a.id = s.text(first);
-    a.ts = Timestamp{s.i64(first + 1)};
-    a.received_at = Timestamp{s.i64(first + 2)};
-    a.level = static_cast<schema::Severity>(std::clamp<int64_t>(s.i64(first + 3), 0, 4));
-    a.category = s.text(first + 4);
-    a.message = s.text(first + 5);
-    a.src = s.text(first + 6);
-    a.agent_id = s.text(first + 7);
-    a.hostname = s.text(first + 8);
-    return a;
+constexpr const char* kAlertColumns =
+    "seq,id,ts,received_at,level,category,message,src,agent_id,hostname,src_ip,src_port,dest_ip,"
+    "dest_port,proto,status,ack_by,ack_at,resolved_by,resolved_at";
+
+bool is_null(Stmt& s, int col) { return sqlite3_column_type(s.get(), col) == SQLITE_NULL; }
+
+std::optional<Timestamp> opt_time(Stmt& s, int col) {
+    if (is_null(s, col))
+        return std::nullopt;
+    return Timestamp{s.i64(col)};
+}
+
+// One row selected with kAlertColumns.
+StoredAlert read_stored(Stmt& s) {
+    StoredAlert out;
+    out.seq = s.i64(0);
+    schema::Alert& a = out.alert;
+    a.id = s.text(1);
+    a.ts = Timestamp{s.i64(2)};
+    a.received_at = Timestamp{s.i64(3)};
+    a.level = static_cast<schema::Severity>(std::clamp<int64_t>(s.i64(4), 0, 4));
+    a.category = s.text(5);
+    a.message = s.text(6);
+    a.src = s.text(7);
+    a.agent_id = s.text(8);
+    a.hostname = s.text(9);
+    if (!is_null(s, 10)) {
+        schema::Flow f;
+        f.src_ip = s.text(10);
+        f.src_port = static_cast<uint16_t>(s.i64(11));
+        f.dest_ip = s.text(12);
+        f.dest_port = static_cast<uint16_t>(s.i64(13));
+        f.proto = static_cast<uint8_t>(s.i64(14));
+        a.flow = std::move(f);
+    }
+    auto& w = out.workflow;
+    w.status = static_cast<AlertStatus>(std::clamp<int64_t>(s.i64(15), 0, 2));
+    w.ack_by = s.text(16);
+    w.ack_at = opt_time(s, 17);
+    w.resolved_by = s.text(18);
+    w.resolved_at = opt_time(s, 19);
+    return out;
+}
+
+// A bound value of a dynamically built statement.
+struct Bind {
+    bool is_text = false;
+    int64_t i = 0;
+    std::string t;
+};
+
+// The WHERE clause of an alert query (starting with " WHERE 1") and its values.
+void build_where(const AlertQuery& q, std::string& sql, std::vector<Bind>& binds,
+                 bool with_cursor) {
+    sql += " WHERE 1";
+    auto add_int = [&](const char* clause, int64_t v) {
+        sql += clause;
+        binds.push_back({false, v, {}});
+    };
+    auto add_text = [&](const char* clause, std::string v) {
+        sql += clause;
+        binds.push_back({true, 0, std::move(v)});
+    };
+    if (with_cursor && q.before)
+        add_int(" AND seq<?", *q.before);
+    if (q.level)
+        add_int(" AND level=?", static_cast<int64_t>(*q.level));
+    if (!q.category.empty())
+        add_text(" AND category=?", q.category);
+    if (!q.agent_id.empty())
+        add_text(" AND agent_id=?", q.agent_id);
+    if (!q.src.empty())
+        add_text(" AND src=?", q.src);
+    if (q.since)
+        add_int(" AND ts>=?", q.since->ns);
+    if (q.until)
+        add_int(" AND ts<=?", q.until->ns);
+    switch (q.status) {
+        case StatusFilter::kAny:
+            break;
+        case StatusFilter::kNew:
+            sql += " AND status=0";
+            break;
+        case StatusFilter::kAcknowledged:
+            sql += " AND status=1";
+            break;
+        case StatusFilter::kResolved:
+            sql += " AND status=2";
+            break;
+        case StatusFilter::kOpen:
+            sql += " AND status IN (0,1)";
+            break;
+    }
+    if (!q.text.empty()) {
+        std::string pattern = "%";
+        for (char c : q.text) {
+            if (c == '%' || c == '_' || c == '\\') {
+                pattern += '\\';
+            }
+            pattern += c;
+        }
+        pattern += '%';
+        binds.push_back({true, 0, std::move(pattern)});
+        const std::string p = "?" + std::to_string(binds.size());
+        sql += " AND (category LIKE " + p + " ESCAPE '\\' OR message LIKE " + p +
+               " ESCAPE '\\' OR src LIKE " + p + " ESCAPE '\\' OR hostname LIKE " + p +
+               " ESCAPE '\\')";
+    }
+}
+
+void bind_all(Stmt& s, const std::vector<Bind>& binds) {
+    for (size_t i = 0; i < binds.size(); ++i) {
+        const int idx = static_cast<int>(i + 1);
+        if (binds[i].is_text) {
+            s.bind(idx, binds[i].t);
+        } else {
+            s.bind(idx, binds[i].i);
+        }
+    }
 }
 
 class SqliteStore final : public Store {
@@ -156,7 +263,8 @@ class SqliteStore final : public Store {
         }
         insert_alert_ = Stmt(wdb_,
                              "INSERT OR IGNORE INTO alerts(id,ts,received_at,level,category,"
-                             "message,src,agent_id,hostname) VALUES(?,?,?,?,?,?,?,?,?)");
+                             "message,src,agent_id,hostname,src_ip,src_port,dest_ip,dest_port,"
+                             "proto) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
         upsert_agent_ = Stmt(
             wdb_,
             "INSERT INTO agents(agent_id,hostname,ip,os,version,first_seen,last_seen,alert_count,"
@@ -221,68 +329,18 @@ class SqliteStore final : public Store {
     }
 
     Result<AlertPage> query_alerts(const AlertQuery& q) override {
-        std::string sql =
-            "SELECT seq,id,ts,received_at,level,category,message,src,agent_id,hostname FROM "
-            "alerts WHERE 1";
-        std::vector<std::pair<bool, std::pair<int64_t, std::string>>> binds;  // is_text, value
-        auto add_int = [&](const char* clause, int64_t v) {
-            sql += clause;
-            binds.push_back({false, {v, {}}});
-        };
-        auto add_text = [&](const char* clause, std::string v) {
-            sql += clause;
-            binds.push_back({true, {0, std::move(v)}});
-        };
-        if (q.before)
-            add_int(" AND seq<?", *q.before);
-        if (q.level)
-            add_int(" AND level=?", static_cast<int64_t>(*q.level));
-        if (!q.category.empty())
-            add_text(" AND category=?", q.category);
-        if (!q.agent_id.empty())
-            add_text(" AND agent_id=?", q.agent_id);
-        if (!q.src.empty())
-            add_text(" AND src=?", q.src);
-        if (q.since)
-            add_int(" AND ts>=?", q.since->ns);
-        if (q.until)
-            add_int(" AND ts<=?", q.until->ns);
-        if (!q.text.empty()) {
-            std::string pattern = "%";
-            for (char c : q.text) {
-                if (c == '%' || c == '_' || c == '\\') {
-                    pattern += '\\';
-                }
-                pattern += c;
-            }
-            pattern += '%';
-            sql +=
-                " AND (category LIKE ?1x ESCAPE '\\' OR message LIKE ?1x ESCAPE '\\' OR src LIKE "
-                "?1x ESCAPE '\\' OR hostname LIKE ?1x ESCAPE '\\')";
-            binds.push_back({true, {0, std::move(pattern)}});
-        }
+        std::string sql = std::string("SELECT ") + kAlertColumns + " FROM alerts";
+        std::vector<Bind> binds;
+        build_where(q, sql, binds, true);
         const size_t limit = std::clamp<size_t>(q.limit, 1, 10'000);
         sql += " ORDER BY seq DESC LIMIT " + std::to_string(limit + 1);
-
-        // The text clause refers to one parameter four times: give it a fixed number.
-        const std::string param = "?" + std::to_string(binds.size());
-        for (size_t pos; (pos = sql.find("?1x")) != std::string::npos;) {
-            sql.replace(pos, 3, param);
-        }
 
         std::lock_guard lock(read_mu_);
         Stmt& s = read_stmt(sql);
         if (!s.ok()) {
             return Error{"query failed: " + s.error()};
         }
-        for (size_t i = 0; i < binds.size(); ++i) {
-            const int idx = static_cast<int>(i + 1);
-            if (binds[i].first) {
-                s.bind(idx, binds[i].second.second);
-            } else {
-                s.bind(idx, binds[i].second.first);
-            }
-        }
+        bind_all(s, binds);
         AlertPage page;
         int rc;
         while ((rc = s.step()) == SQLITE_ROW) {
@@ -290,7 +348,7 @@ class SqliteStore final : public Store {
                 page.next = page.alerts.back().seq;
                 break;
             }
-            page.alerts.push_back({s.i64(0), read_alert(s, 1)});
+            page.alerts.push_back(read_stored(s));
         }
         const bool failed = rc != SQLITE_ROW && rc != SQLITE_DONE;
         s.reset();
@@ -443,11 +501,12 @@ class SqliteStore final : public Store {
     Status put_user(const UserRecord& u) override {
         std::lock_guard lock(write_mu_);
         Stmt s(wdb_,
-               "INSERT INTO users(name,role,salt,hash,iterations) VALUES(?,?,?,?,?) ON "
-               "CONFLICT(name) DO UPDATE SET role=excluded.role, salt=excluded.salt, "
+               "INSERT INTO users(name,role,salt,hash,iterations,created_at) VALUES(?,?,?,?,?,?) "
+               "ON CONFLICT(name) DO UPDATE SET role=excluded.role, salt=excluded.salt, "
                "hash=excluded.hash, iterations=excluded.iterations");
         s.bind(1, u.name).bind(2, u.role).bind(3, u.salt_hex).bind(4, u.hash_hex);
         s.bind(5, static_cast<int64_t>(u.iterations));
+        s.bind(6, u.created_at.ns != 0 ? u.created_at.ns : now_ns());
         if (s.step() != SQLITE_DONE) {
             return Status::error(std::string("cannot store the user: ") + sqlite3_errmsg(wdb_));
         }
@@ -456,12 +515,14 @@ class SqliteStore final : public Store {
 
     Result<std::optional<UserRecord>> find_user(const std::string& name) override {
         std::lock_guard lock(read_mu_);
-        Stmt s(rdb_, "SELECT name,role,salt,hash,iterations FROM users WHERE name=?");
+        Stmt s(rdb_, "SELECT name,role,salt,hash,iterations,created_at FROM users WHERE name=?");
         s.bind(1, name);
         if (s.step() != SQLITE_ROW) {
             return std::optional<UserRecord>{};
         }
-        UserRecord u{s.text(0), s.text(1), s.text(2), s.text(3), static_cast<uint32_t>(s.i64(4))};
+        UserRecord u{
+            s.text(0),          s.text(1), s.text(2), s.text(3), static_cast<uint32_t>(s.i64(4)),
+            Timestamp{s.i64(5)}};
         return std::optional<UserRecord>{std::move(u)};
     }
 
@@ -483,6 +544,382 @@ class SqliteStore final : public Store {
             return std::optional<std::string>{};
         }
         return std::optional<std::string>{s.text(0)};
+    }
+
+    Result<std::vector<AlertGroup>> query_groups(const AlertQuery& q) override {
+        std::string sql =
+            "SELECT category,src,count(*),max(level),min(ts),max(ts),count(DISTINCT agent_id),"
+            "sum(status<2),max(seq),sum(status=0) FROM alerts";
+        std::vector<Bind> binds;
+        build_where(q, sql, binds, false);
+        const size_t limit = std::clamp<size_t>(q.limit, 1, 10'000);
+        sql += " GROUP BY category,src ORDER BY max(ts) DESC LIMIT " + std::to_string(limit);
+        std::lock_guard lock(read_mu_);
+        Stmt s(rdb_, sql);
+        if (!s.ok()) {
+            return Error{"query failed: " + s.error()};
+        }
+        bind_all(s, binds);
+        std::vector<AlertGroup> out;
+        std::vector<int64_t> last_seq;
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) {
+            AlertGroup g;
+            g.category = s.text(0);
+            g.src = s.text(1);
+            g.count = static_cast<uint64_t>(s.i64(2));
+            g.level = static_cast<schema::Severity>(std::clamp<int64_t>(s.i64(3), 0, 4));
+            g.first_ts = Timestamp{s.i64(4)};
+            g.last_ts = Timestamp{s.i64(5)};
+            g.agents = static_cast<uint64_t>(s.i64(6));
+            g.open = static_cast<uint64_t>(s.i64(7));
+            last_seq.push_back(s.i64(8));
+            g.unseen = static_cast<uint64_t>(s.i64(9));
+            out.push_back(std::move(g));
+        }
+        if (rc != SQLITE_DONE) {
+            return Error{std::string("query failed: ") + sqlite3_errmsg(rdb_)};
+        }
+        Stmt& m = read_stmt("SELECT message FROM alerts WHERE seq=?");
+        for (size_t i = 0; i < out.size(); ++i) {
+            m.bind(1, last_seq[i]);
+            if (m.step() == SQLITE_ROW) {
+                out[i].last_message = m.text(0);
+            }
+            m.reset();
+        }
+        return out;
+    }
+
+    Result<std::vector<StatusChanged>> change_status(const StatusChange& c) override {
+        const bool resolve = c.to == AlertStatus::kResolved;
+        const std::string set = resolve
+                                    ? "UPDATE alerts SET status=2, resolved_by=?1, resolved_at=?2, "
+                                      "ack_by=coalesce(ack_by,?1), ack_at=coalesce(ack_at,?2)"
+                                    : "UPDATE alerts SET status=1, ack_by=?1, ack_at=?2";
+        const std::string cond = resolve ? " AND status<2" : " AND status<1";
+        const std::string returning = " RETURNING id,status,ack_by,ack_at,resolved_by,resolved_at";
+        std::lock_guard lock(write_mu_);
+        std::vector<StatusChanged> changed;
+        auto collect = [&](Stmt& up) {
+            int rc;
+            while ((rc = up.step()) == SQLITE_ROW) {
+                StatusChanged x;
+                x.id = up.text(0);
+                x.workflow.status = static_cast<AlertStatus>(std::clamp<int64_t>(up.i64(1), 0, 2));
+                x.workflow.ack_by = up.text(2);
+                x.workflow.ack_at = opt_time(up, 3);
+                x.workflow.resolved_by = up.text(4);
+                x.workflow.resolved_at = opt_time(up, 5);
+                changed.push_back(std::move(x));
+            }
+            up.reset();
+            return rc == SQLITE_DONE;
+        };
+        if (auto st = exec(wdb_, "BEGIN IMMEDIATE"); !st) {
+            return Error{st.message()};
+        }
+        bool ok = true;
+        if (c.group) {
+            Stmt up(wdb_, set + " WHERE category=?3 AND src=?4" + cond + returning);
+            up.bind(1, c.by).bind(2, c.at.ns).bind(3, c.group->first).bind(4, c.group->second);
+            ok = collect(up);
+        } else {
+            Stmt up(wdb_, set + " WHERE id=?3" + cond + returning);
+            for (const auto& id : c.ids) {
+                up.bind(1, c.by).bind(2, c.at.ns).bind(3, id);
+                if (!(ok = collect(up))) {
+                    break;
+                }
+            }
+        }
+        if (!ok) {
+            Error e{std::string("cannot update alerts: ") + sqlite3_errmsg(wdb_)};
+            (void)exec(wdb_, "ROLLBACK");
+            return e;
+        }
+        if (auto st = exec(wdb_, "COMMIT"); !st) {
+            (void)exec(wdb_, "ROLLBACK");
+            return Error{st.message()};
+        }
+        return changed;
+    }
+
+    Result<std::vector<UserRecord>> list_users() override {
+        std::lock_guard lock(read_mu_);
+        Stmt s(rdb_, "SELECT name,role,salt,hash,iterations,created_at FROM users ORDER BY name");
+        std::vector<UserRecord> out;
+        while (s.step() == SQLITE_ROW) {
+            out.push_back({s.text(0), s.text(1), s.text(2), s.text(3),
+                           static_cast<uint32_t>(s.i64(4)), Timestamp{s.i64(5)}});
+        }
+        return out;
+    }
+
+    Result<bool> delete_user(const std::string& name) override {
+        std::lock_guard lock(write_mu_);
+        if (auto st = exec(wdb_, "BEGIN IMMEDIATE"); !st) {
+            return Error{st.message()};
+        }
+        Stmt t(wdb_, "DELETE FROM user_tokens WHERE username=?");
+        t.bind(1, name);
+        Stmt u(wdb_, "DELETE FROM users WHERE name=?");
+        u.bind(1, name);
+        if (t.step() != SQLITE_DONE || u.step() != SQLITE_DONE) {
+            Error e{std::string("cannot delete the user: ") + sqlite3_errmsg(wdb_)};
+            (void)exec(wdb_, "ROLLBACK");
+            return e;
+        }
+        const bool found = sqlite3_changes(wdb_) == 1;
+        if (auto st = exec(wdb_, "COMMIT"); !st) {
+            (void)exec(wdb_, "ROLLBACK");
+            return Error{st.message()};
+        }
+        return found;
+    }
+
+    Result<TokenRecord> create_user_token(const TokenRecord& token) override {
+        std::lock_guard lock(write_mu_);
+        Stmt s(wdb_, "INSERT INTO user_tokens(name,username,hash,created) VALUES(?,?,?,?)");
+        TokenRecord out = token;
+        out.created = Timestamp{now_ns()};
+        s.bind(1, token.name).bind(2, token.user).bind(3, token.hash_hex).bind(4, out.created.ns);
+        if (s.step() != SQLITE_DONE) {
+            return Error{std::string("cannot store the token: ") + sqlite3_errmsg(wdb_)};
+        }
+        out.id = sqlite3_last_insert_rowid(wdb_);
+        return out;
+    }
+
+    static constexpr const char* kTokenSelect =
+        "SELECT t.id,t.name,t.username,coalesce(u.role,''),t.hash,t.created,t.last_used FROM "
+        "user_tokens t LEFT JOIN users u ON u.name=t.username";
+
+    static TokenRecord read_token(Stmt& s) {
+        return TokenRecord{s.i64(0),  s.text(1),           s.text(2),     s.text(3),
+                           s.text(4), Timestamp{s.i64(5)}, opt_time(s, 6)};
+    }
+
+    Result<std::vector<TokenRecord>> list_user_tokens(const std::string& user) override {
+        std::lock_guard lock(read_mu_);
+        Stmt s(rdb_, std::string(kTokenSelect) +
+                         (user.empty() ? " ORDER BY t.id" : " WHERE t.username=? ORDER BY t.id"));
+        if (!user.empty()) {
+            s.bind(1, user);
+        }
+        std::vector<TokenRecord> out;
+        while (s.step() == SQLITE_ROW) {
+            out.push_back(read_token(s));
+        }
+        return out;
+    }
+
+    Result<std::optional<TokenRecord>> find_user_token(const std::string& hash_hex) override {
+        std::lock_guard lock(read_mu_);
+        Stmt& s = read_stmt(std::string(kTokenSelect) + " WHERE t.hash=? AND u.name IS NOT NULL");
+        s.bind(1, hash_hex);
+        std::optional<TokenRecord> out;
+        if (s.step() == SQLITE_ROW) {
+            out = read_token(s);
+        }
+        s.reset();
+        return out;
+    }
+
+    Result<bool> delete_user_token(int64_t id) override {
+        std::lock_guard lock(write_mu_);
+        Stmt s(wdb_, "DELETE FROM user_tokens WHERE id=?");
+        s.bind(1, id);
+        if (s.step() != SQLITE_DONE) {
+            return Error{std::string("cannot delete the token: ") + sqlite3_errmsg(wdb_)};
+        }
+        return sqlite3_changes(wdb_) == 1;
+    }
+
+    Status touch_user_token(int64_t id, Timestamp when) override {
+        std::lock_guard lock(write_mu_);
+        Stmt s(wdb_, "UPDATE user_tokens SET last_used=? WHERE id=?");
+        s.bind(1, when.ns).bind(2, id);
+        if (s.step() != SQLITE_DONE) {
+            return Status::error(std::string("cannot update the token: ") + sqlite3_errmsg(wdb_));
+        }
+        return Status::ok();
+    }
+
+    Status append_audit(const AuditEntry& e) override {
+        std::lock_guard lock(write_mu_);
+        Stmt s(wdb_,
+               "INSERT INTO audit_log(ts,username,ip,action,target,detail) VALUES(?,?,?,?,?,?)");
+        s.bind(1, e.ts.ns).bind(2, e.user).bind(3, e.ip).bind(4, e.action).bind(5, e.target);
+        s.bind(6, e.detail);
+        if (s.step() != SQLITE_DONE) {
+            return Status::error(std::string("cannot write the audit log: ") +
+                                 sqlite3_errmsg(wdb_));
+        }
+        return Status::ok();
+    }
+
+    Result<AuditPage> query_audit(size_t limit, std::optional<int64_t> before) override {
+        limit = std::clamp<size_t>(limit, 1, 1000);
+        std::lock_guard lock(read_mu_);
+        Stmt s(rdb_, std::string("SELECT id,ts,username,ip,action,target,detail FROM audit_log") +
+                         (before ? " WHERE id<?" : "") + " ORDER BY id DESC LIMIT " +
+                         std::to_string(limit + 1));
+        if (before) {
+            s.bind(1, *before);
+        }
+        AuditPage page;
+        while (s.step() == SQLITE_ROW) {
+            if (page.entries.size() == limit) {
+                page.next = page.entries.back().id;
+                break;
+            }
+            page.entries.push_back({s.i64(0), Timestamp{s.i64(1)}, s.text(2), s.text(3), s.text(4),
+                                    s.text(5), s.text(6)});
+        }
+        return page;
+    }
+
+    Result<SuppressionRule> create_suppression(const SuppressionRule& r) override {
+        std::lock_guard lock(write_mu_);
+        if (auto st = exec(wdb_, "BEGIN IMMEDIATE"); !st) {
+            return Error{st.message()};
+        }
+        Stmt s(wdb_,
+               "INSERT INTO suppressions(category,src,dst,port,agent_id,expires_at,comment,"
+               "created_by,created_at) VALUES(?,?,?,?,?,?,?,?,?)");
+        s.bind(1, r.category).bind(2, r.src).bind(3, r.dst).bind(4, r.port).bind(5, r.agent_id);
+        if (r.expires_at) {
+            s.bind(6, r.expires_at->ns);
+        }
+        s.bind(7, r.comment).bind(8, r.created_by).bind(9, r.created_at.ns);
+        if (s.step() != SQLITE_DONE ||
+            !exec(wdb_, "UPDATE meta SET value=value+1 WHERE key='suppressions_version'")) {
+            Error e{std::string("cannot store the rule: ") + sqlite3_errmsg(wdb_)};
+            (void)exec(wdb_, "ROLLBACK");
+            return e;
+        }
+        SuppressionRule out = r;
+        out.id = sqlite3_last_insert_rowid(wdb_);
+        out.hits_server = out.hits_agents = 0;
+        out.last_hit.reset();
+        if (auto st = exec(wdb_, "COMMIT"); !st) {
+            (void)exec(wdb_, "ROLLBACK");
+            return Error{st.message()};
+        }
+        return out;
+    }
+
+    Result<bool> delete_suppression(int64_t id) override {
+        std::lock_guard lock(write_mu_);
+        if (auto st = exec(wdb_, "BEGIN IMMEDIATE"); !st) {
+            return Error{st.message()};
+        }
+        Stmt c(wdb_, "DELETE FROM suppression_agent_counts WHERE rule_id=?");
+        c.bind(1, id);
+        Stmt s(wdb_, "DELETE FROM suppressions WHERE id=?");
+        s.bind(1, id);
+        bool found = false;
+        bool ok = c.step() == SQLITE_DONE && s.step() == SQLITE_DONE;
+        if (ok) {
+            found = sqlite3_changes(wdb_) == 1;
+            if (found) {
+                ok = exec(wdb_, "UPDATE meta SET value=value+1 WHERE key='suppressions_version'")
+                         .is_ok();
+            }
+        }
+        if (!ok) {
+            Error e{std::string("cannot delete the rule: ") + sqlite3_errmsg(wdb_)};
+            (void)exec(wdb_, "ROLLBACK");
+            return e;
+        }
+        if (auto st = exec(wdb_, "COMMIT"); !st) {
+            (void)exec(wdb_, "ROLLBACK");
+            return Error{st.message()};
+        }
+        return found;
+    }
+
+    Result<std::vector<SuppressionRule>> load_suppressions() override {
+        std::lock_guard lock(read_mu_);
+        Stmt s(rdb_,
+               "SELECT id,category,src,dst,port,agent_id,expires_at,comment,created_by,created_at,"
+               "hits_server,hits_agents,last_hit FROM suppressions ORDER BY id");
+        std::vector<SuppressionRule> out;
+        while (s.step() == SQLITE_ROW) {
+            SuppressionRule r;
+            r.id = s.i64(0);
+            r.category = s.text(1);
+            r.src = s.text(2);
+            r.dst = s.text(3);
+            r.port = static_cast<uint16_t>(s.i64(4));
+            r.agent_id = s.text(5);
+            r.expires_at = opt_time(s, 6);
+            r.comment = s.text(7);
+            r.created_by = s.text(8);
+            r.created_at = Timestamp{s.i64(9)};
+            r.hits_server = static_cast<uint64_t>(s.i64(10));
+            r.hits_agents = static_cast<uint64_t>(s.i64(11));
+            r.last_hit = opt_time(s, 12);
+            out.push_back(std::move(r));
+        }
+        return out;
+    }
+
+    Result<int64_t> suppressions_version() override {
+        std::lock_guard lock(read_mu_);
+        Stmt& s = read_stmt("SELECT value FROM meta WHERE key='suppressions_version'");
+        const int64_t v = s.step() == SQLITE_ROW ? s.i64(0) : 0;
+        s.reset();
+        return v;
+    }
+
+    Status record_suppression_hits(const std::vector<SuppressionHits>& hits,
+                                   const std::vector<AgentRuleCount>& reported) override {
+        std::lock_guard lock(write_mu_);
+        if (auto st = exec(wdb_, "BEGIN IMMEDIATE"); !st) {
+            return st;
+        }
+        Stmt h(wdb_,
+               "UPDATE suppressions SET hits_server=hits_server+?, hits_agents=hits_agents+?, "
+               "last_hit=max(coalesce(last_hit,0),?) WHERE id=?");
+        Stmt c(wdb_,
+               "INSERT INTO suppression_agent_counts(agent_id,rule_id,reported) SELECT ?,?,? "
+               "WHERE EXISTS(SELECT 1 FROM suppressions WHERE id=?2) ON CONFLICT(agent_id,rule_id) "
+               "DO UPDATE SET reported=excluded.reported");
+        bool ok = true;
+        for (const auto& x : hits) {
+            h.bind(1, static_cast<int64_t>(x.server)).bind(2, static_cast<int64_t>(x.agents));
+            h.bind(3, x.last_hit.ns).bind(4, x.rule_id);
+            ok = ok && h.step() == SQLITE_DONE;
+            h.reset();
+        }
+        for (const auto& x : reported) {
+            c.bind(1, x.agent_id).bind(2, x.rule_id).bind(3, static_cast<int64_t>(x.reported));
+            ok = ok && c.step() == SQLITE_DONE;
+            c.reset();
+        }
+        if (!ok) {
+            Status st =
+                Status::error(std::string("cannot store rule hits: ") + sqlite3_errmsg(wdb_));
+            (void)exec(wdb_, "ROLLBACK");
+            return st;
+        }
+        if (auto st = exec(wdb_, "COMMIT"); !st) {
+            (void)exec(wdb_, "ROLLBACK");
+            return st;
+        }
+        return Status::ok();
+    }
+
+    Result<std::vector<AgentRuleCount>> load_agent_rule_counts() override {
+        std::lock_guard lock(read_mu_);
+        Stmt s(rdb_, "SELECT agent_id,rule_id,reported FROM suppression_agent_counts");
+        std::vector<AgentRuleCount> out;
+        while (s.step() == SQLITE_ROW) {
+            out.push_back({s.text(0), s.i64(1), static_cast<uint64_t>(s.i64(2))});
+        }
+        return out;
     }
 
     void close() override {
@@ -667,6 +1104,11 @@ class SqliteStore final : public Store {
                 insert_alert_.bind(4, static_cast<int64_t>(a.level)).bind(5, a.category);
                 insert_alert_.bind(6, a.message).bind(7, a.src).bind(8, a.agent_id);
                 insert_alert_.bind(9, a.hostname);
+                if (a.flow) {
+                    insert_alert_.bind(10, a.flow->src_ip).bind(11, a.flow->src_port);
+                    insert_alert_.bind(12, a.flow->dest_ip).bind(13, a.flow->dest_port);
+                    insert_alert_.bind(14, a.flow->proto);
+                }
                 if (insert_alert_.step() != SQLITE_DONE) {
                     return fail("cannot store an alert");
                 }

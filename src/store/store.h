@@ -50,6 +50,20 @@ struct WriteResult {
 
 using WriteCallback = std::function<void(WriteResult)>;
 
+// Workflow state of a stored alert (column `status`).
+enum class AlertStatus : uint8_t { kNew = 0, kAcknowledged = 1, kResolved = 2 };
+// Status filter of a query: kOpen means not resolved.
+enum class StatusFilter : uint8_t { kAny, kNew, kAcknowledged, kResolved, kOpen };
+
+// Who acknowledged / resolved an alert and when; empty / nullopt when not set.
+struct Workflow {
+    AlertStatus status = AlertStatus::kNew;
+    std::string ack_by;
+    std::optional<Timestamp> ack_at;
+    std::string resolved_by;
+    std::optional<Timestamp> resolved_at;
+};
+
 // Filters for listing alerts; empty fields match everything. Pages go newest first.
 struct AlertQuery {
     size_t limit = 100;
@@ -61,11 +75,101 @@ struct AlertQuery {
     std::string src;
     std::optional<Timestamp> since;  // event time, inclusive
     std::optional<Timestamp> until;  // event time, inclusive
+    StatusFilter status = StatusFilter::kAny;
 };
 
 struct StoredAlert {
     int64_t seq = 0;  // storage order; the paging cursor
     schema::Alert alert;
+    Workflow workflow;
+};
+
+// Alerts of one category and source (AlertQuery filters select the alerts counted).
+struct AlertGroup {
+    std::string category;
+    std::string src;
+    uint64_t count = 0;
+    schema::Severity level = schema::Severity::kInfo;  // the highest
+    Timestamp first_ts;
+    Timestamp last_ts;
+    std::string last_message;  // of the most recently stored alert
+    uint64_t agents = 0;       // distinct agents
+    uint64_t open = 0;         // not resolved
+    uint64_t unseen = 0;       // status new
+};
+
+// Acknowledge or resolve alerts chosen by id, or every alert of a group. Only alerts not yet
+// in the target state change; resolving also acknowledges (keeping an earlier ack).
+struct StatusChange {
+    AlertStatus to = AlertStatus::kAcknowledged;
+    std::vector<std::string> ids;
+    std::optional<std::pair<std::string, std::string>> group;  // category, src
+    std::string by;
+    Timestamp at;
+};
+
+// An alert whose status changed, with its workflow fields after the change.
+struct StatusChanged {
+    std::string id;
+    Workflow workflow;
+};
+
+// One allowlist rule. Empty strings / port 0 match anything.
+struct SuppressionRule {
+    int64_t id = 0;
+    std::string category;
+    std::string src;  // address or CIDR
+    std::string dst;  // address or CIDR
+    uint16_t port = 0;
+    std::string agent_id;
+    std::optional<Timestamp> expires_at;
+    std::string comment;
+    std::string created_by;
+    Timestamp created_at;
+    uint64_t hits_server = 0;
+    uint64_t hits_agents = 0;
+    std::optional<Timestamp> last_hit;
+};
+
+// Hits to add to a rule (rules deleted meanwhile are skipped).
+struct SuppressionHits {
+    int64_t rule_id = 0;
+    uint64_t server = 0;
+    uint64_t agents = 0;
+    Timestamp last_hit;
+};
+
+// The cumulative count an agent last reported for a rule (since that agent process started).
+struct AgentRuleCount {
+    std::string agent_id;
+    int64_t rule_id = 0;
+    uint64_t reported = 0;
+};
+
+struct AuditEntry {
+    int64_t id = 0;
+    Timestamp ts;
+    std::string user;
+    std::string ip;
+    std::string action;
+    std::string target;
+    std::string detail;
+};
+
+struct AuditPage {
+    std::vector<AuditEntry> entries;  // newest first
+    std::optional<int64_t> next;
+};
+
+// A per-user API token; the secret itself is never stored.
+struct TokenRecord {
+    int64_t id = 0;
+    std::string name;
+    std::string user;
+    std::string role;  // the user's current role (filled by reads)
+    std::string hash_hex;
+    Timestamp created;
+    std::optional<Timestamp> last_used;
 };
 
 struct AlertPage {
@@ -89,6 +193,7 @@ struct UserRecord {
     std::string salt_hex;
     std::string hash_hex;
     uint32_t iterations = 0;
+    Timestamp created_at;  // set by put_user for a new user; 0 for users made before v2
 };
 
 struct StoreOptions {
@@ -140,6 +245,42 @@ class Store {
     virtual Status put_token(const std::string& name, const std::string& hash_hex) = 0;
     // The token's name, or nullopt.
     virtual Result<std::optional<std::string>> find_token(const std::string& hash_hex) = 0;
+
+    // --- issue #11: alert management ---
+
+    // Groups of alerts by (category, src) matching `query` (limit = number of groups, `before`
+    // ignored), newest last_ts first.
+    virtual Result<std::vector<AlertGroup>> query_groups(const AlertQuery& query) = 0;
+    // Applies an ack/resolve; returns the alerts that changed.
+    virtual Result<std::vector<StatusChanged>> change_status(const StatusChange& change) = 0;
+
+    virtual Result<std::vector<UserRecord>> list_users() = 0;
+    // Deletes the user and their API tokens in one transaction; false when unknown.
+    virtual Result<bool> delete_user(const std::string& name) = 0;
+
+    // Stores a per-user token (id and created set from the store); returns it.
+    virtual Result<TokenRecord> create_user_token(const TokenRecord& token) = 0;
+    // Tokens of `user`, or all when `user` is empty.
+    virtual Result<std::vector<TokenRecord>> list_user_tokens(const std::string& user) = 0;
+    // The token with this hash whose user still exists, with the user's role.
+    virtual Result<std::optional<TokenRecord>> find_user_token(const std::string& hash_hex) = 0;
+    virtual Result<bool> delete_user_token(int64_t id) = 0;
+    virtual Status touch_user_token(int64_t id, Timestamp when) = 0;
+
+    virtual Status append_audit(const AuditEntry& entry) = 0;
+    virtual Result<AuditPage> query_audit(size_t limit, std::optional<int64_t> before) = 0;
+
+    // Adds a rule (id assigned) and bumps the rules version; returns the stored rule.
+    virtual Result<SuppressionRule> create_suppression(const SuppressionRule& rule) = 0;
+    // Deletes a rule and its per-agent counts, bumps the version; false when unknown.
+    virtual Result<bool> delete_suppression(int64_t id) = 0;
+    virtual Result<std::vector<SuppressionRule>> load_suppressions() = 0;
+    // Grows whenever the rule set changes (create / delete), also by other servers.
+    virtual Result<int64_t> suppressions_version() = 0;
+    // Adds hit counts and replaces the agents' last reported counts, in one transaction.
+    virtual Status record_suppression_hits(const std::vector<SuppressionHits>& hits,
+                                           const std::vector<AgentRuleCount>& reported) = 0;
+    virtual Result<std::vector<AgentRuleCount>> load_agent_rule_counts() = 0;
 
     // Starts calling `on_change` (on a store thread) for commits made by other processes
     // sharing the database. A single-process backend never calls it.

@@ -148,5 +148,74 @@ TEST_F(MultiInstanceTest, StatsAgentsAndTimelineAgree) {
     EXPECT_EQ(one["agents"][0]["alert_count"], 3);
 }
 
+// Issue #11 on PostgreSQL: a rule added on one instance is applied by the other, and users,
+// per-user tokens, ack/resolve and the audit log are shared.
+TEST_F(MultiInstanceTest, RulesUsersTokensAndWorkflowAreShared) {
+    start_server();
+    start_second();
+    const std::string c1 = "Cookie: ns_session=" + login();
+    const std::string c2 = login2();
+    auto r =
+        gui("POST", "/api/suppressions", R"({"category":"PORT SCAN","comment":"shared"})", {c1});
+    ASSERT_EQ(r.status, 201) << r.body;
+    const auto rule_id = Json::parse(r.body)["rule"]["id"].get<int64_t>();
+    // Instance 2 picks the rule up (it polls the stored rules version).
+    Json rules;
+    for (int i = 0; i < 100; ++i) {
+        rules = Json::parse(gui2("GET", "/api/suppressions", c2).body, nullptr, false);
+        if (rules.is_object() && rules["version"] == 1)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(rules["version"], 1) << rules.dump();
+    auto posted =
+        http("POST", "https://127.0.0.1:" + std::to_string(agent2_) + "/api/alert",
+             alert_body("m1", "HIGH", "sup-1"), {"X-API-Key: " + std::string(kApiKey)}, cert_);
+    ASSERT_EQ(posted.status, 201);
+    EXPECT_EQ(Json::parse(posted.body)["suppressed"], true);
+    // Hits written by instance 2 are in the shared table.
+    for (int i = 0; i < 100; ++i) {
+        rules = Json::parse(gui2("GET", "/api/suppressions", c2).body, nullptr, false);
+        if (rules["rules"][0]["hits_server"] == 1)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(rules["rules"][0]["id"], rule_id);
+    EXPECT_EQ(rules["rules"][0]["hits_server"], 1);
+
+    // A user and a token made on instance 1 work on instance 2.
+    ASSERT_EQ(gui("POST", "/api/users",
+                  R"({"name":"erin","password":"erin-password","role":"viewer"})", {c1})
+                  .status,
+              201);
+    auto erin = http("POST", "https://127.0.0.1:" + std::to_string(gui2_) + "/api/login",
+                     R"({"username":"erin","password":"erin-password"})", {}, cert_);
+    EXPECT_EQ(erin.status, 200);
+    r = gui("POST", "/api/tokens", R"({"name":"shared"})", {c1});
+    ASSERT_EQ(r.status, 201);
+    const std::string bearer =
+        "Authorization: Bearer " + Json::parse(r.body)["token"].get<std::string>();
+    auto me =
+        http("GET", "https://127.0.0.1:" + std::to_string(gui2_) + "/api/me", "", {bearer}, cert_);
+    ASSERT_EQ(me.status, 200);
+    EXPECT_EQ(Json::parse(me.body)["role"], "admin");
+
+    // Once the rule is gone, an alert stored by instance 1 is resolved on instance 2.
+    ASSERT_EQ(gui("DELETE", "/api/suppressions/" + std::to_string(rule_id), "", {c1}).status, 200);
+    ASSERT_EQ(post_agent("/api/alert", alert_body("m1", "HIGH", "wf-2")).status, 201);
+    r = http("POST", "https://127.0.0.1:" + std::to_string(gui2_) + "/api/alerts/resolve",
+             R"({"ids":["wf-2"]})", {"Cookie: ns_session=" + c2}, cert_);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(Json::parse(r.body)["updated"], 1);
+    auto resolved = Json::parse(gui("GET", "/api/alerts?status=resolved", "", {c1}).body);
+    ASSERT_EQ(resolved["alerts"].size(), 1u);
+    EXPECT_EQ(resolved["alerts"][0]["resolved_by"], "admin");
+    auto audit = Json::parse(gui("GET", "/api/audit?limit=1000", "", {c1}).body);
+    bool resolve_seen = false;
+    for (const auto& e : audit["entries"])
+        resolve_seen |= e["action"] == "alert_resolve";
+    EXPECT_TRUE(resolve_seen);
+}
+
 }  // namespace
 }  // namespace sentinel::server::testing

@@ -5,7 +5,10 @@ usage: ws_client.py GUI_PORT AGENT_PORT CA_FILE COOKIE ORIGIN API_KEY [push|logo
 Prints the HTTP status of the upgrade. On 101: waits for "hello", then
   push:   posts one alert to the agent port and prints "pushed" once an "alerts" message with
           that alert's id arrives;
-  logout: logs the session out and prints "closed" once the server ends the WebSocket.
+  logout: logs the session out and prints "closed" once the server ends the WebSocket;
+  manage: (admin session) adds a rule, posts an alert, acknowledges it and resolves its group,
+          printing "suppressions", "alerts new", "alert_update acknowledged admin" and
+          "group_update resolved" as each push arrives.
 """
 import base64
 import json
@@ -98,6 +101,8 @@ def main():
             pass
         print("closed", flush=True)
         return 0
+    if mode == "manage":
+        return manage(sock, ctx, gui_port, agent_port, cookie, api_key)
     alert = {"id": "ws-alert-1", "level": "HIGH", "category": "PORT SCAN",
              "message": "pushed", "src": "10.9.9.9", "agent_id": "ws", "hostname": "ws-host"}
     req = urllib.request.Request(
@@ -113,6 +118,47 @@ def main():
         if msg["type"] == "alerts" and any(a["id"] == "ws-alert-1" for a in msg["alerts"]):
             print("pushed", flush=True)
             return 0
+
+
+def next_message(sock, wanted):
+    while True:
+        opcode, payload = read_frame(sock)
+        if opcode != 1:
+            continue
+        msg = json.loads(payload)
+        if msg["type"] == wanted:
+            return msg
+
+
+def manage(sock, ctx, gui_port, agent_port, cookie, api_key):
+    def call(port, path, body, headers):
+        req = urllib.request.Request(
+            f"https://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+            headers=dict(headers, **{"Content-Type": "application/json"}), method="POST")
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            return json.loads(r.read())
+
+    gui = {"Cookie": f"ns_session={cookie}"}
+    made = call(gui_port, "/api/suppressions", {"category": "WS RULE", "comment": "ws"}, gui)
+    msg = next_message(sock, "suppressions")
+    assert any(r["id"] == made["rule"]["id"] for r in msg["rules"]), msg
+    print("suppressions", flush=True)
+    alert = {"id": "ws-m1", "level": "HIGH", "category": "WS CAT", "message": "m",
+             "src": "10.8.8.8", "agent_id": "ws", "hostname": "ws-host"}
+    call(agent_port, "/api/alert", alert, {"X-API-Key": api_key})
+    msg = next_message(sock, "alerts")
+    print("alerts", msg["alerts"][0]["status"], flush=True)
+    call(gui_port, "/api/alerts/ack", {"ids": ["ws-m1"]}, gui)
+    msg = next_message(sock, "alert_update")
+    u = msg["updates"][0]
+    assert u["id"] == "ws-m1" and u["ack_at"], msg
+    print("alert_update", u["status"], u["ack_by"], flush=True)
+    call(gui_port, "/api/alerts/resolve", {"group": {"category": "WS CAT", "src": "10.8.8.8"}},
+         gui)
+    msg = next_message(sock, "alert_update")
+    assert msg["group"] == {"category": "WS CAT", "src": "10.8.8.8"}, msg
+    print("group_update", msg["status"], flush=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -300,7 +300,7 @@ TEST_P(StoreTest, ConcurrentWritersAreAllCommitted) {
 TEST_P(StoreTest, UsersAndTokens) {
     auto s = open();
     EXPECT_EQ(*s->count_users(), 0u);
-    ASSERT_TRUE(s->put_user({"admin", "admin", "00", "ff", 1000}).is_ok());
+    ASSERT_TRUE(s->put_user({"admin", "admin", "00", "ff", 1000, {}}).is_ok());
     EXPECT_EQ(*s->count_users(), 1u);
     auto u = s->find_user("admin");
     ASSERT_TRUE(u.is_ok() && u->has_value());
@@ -409,6 +409,238 @@ TEST_P(StoreTest, OtherInstancesCommitsAreAnnounced) {
     ASSERT_EQ(at_a[0].alerts.size(), 1u);
     EXPECT_EQ(at_a[0].alerts[0].id, "n3");
     EXPECT_FALSE(at_a[0].agents_changed);
+}
+
+TEST_P(StoreTest, FlowAndWorkflowAreStoredAndFiltered) {
+    auto s = open();
+    WriteBatch b;
+    auto a1 = alert("w1", schema::Severity::kLow, "10.0.0.1", 1'700'000'000);
+    a1.flow = schema::Flow{"10.0.0.1", "10.0.0.2", 4444, 22, 6};
+    b.alerts.push_back(a1);
+    b.alerts.push_back(alert("w2", schema::Severity::kHigh, "10.0.0.1", 1'700'000'010));
+    b.alerts.push_back(alert("w3", schema::Severity::kLow, "10.0.0.9", 1'700'000'020));
+    ASSERT_TRUE(s->write_sync(std::move(b)).status.is_ok());
+
+    auto page = s->query_alerts({});
+    ASSERT_TRUE(page.is_ok()) << page.error();
+    ASSERT_EQ(page->alerts.size(), 3u);
+    const auto& w1 = page->alerts[2];
+    ASSERT_EQ(w1.alert.id, "w1");
+    ASSERT_TRUE(w1.alert.flow.has_value());
+    EXPECT_EQ(*w1.alert.flow, *a1.flow);
+    EXPECT_FALSE(page->alerts[1].alert.flow.has_value());
+    EXPECT_EQ(w1.workflow.status, AlertStatus::kNew);
+    EXPECT_FALSE(w1.workflow.ack_at.has_value());
+
+    StatusChange ack;
+    ack.to = AlertStatus::kAcknowledged;
+    ack.ids = {"w1", "nope"};
+    ack.by = "alice";
+    ack.at = Timestamp::from_seconds(1'800'000'000);
+    auto changed = s->change_status(ack);
+    ASSERT_TRUE(changed.is_ok()) << changed.error();
+    ASSERT_EQ(changed->size(), 1u);
+    EXPECT_EQ((*changed)[0].id, "w1");
+    EXPECT_EQ((*changed)[0].workflow.status, AlertStatus::kAcknowledged);
+    EXPECT_EQ((*changed)[0].workflow.ack_by, "alice");
+    EXPECT_EQ((*changed)[0].workflow.ack_at, ack.at);
+    EXPECT_TRUE(s->change_status(ack)->empty()) << "already acknowledged";
+
+    StatusChange res;
+    res.to = AlertStatus::kResolved;
+    res.group = std::pair<std::string, std::string>{"PORT SCAN", "10.0.0.1"};
+    res.by = "bob";
+    res.at = Timestamp::from_seconds(1'800'000'100);
+    changed = s->change_status(res);
+    ASSERT_TRUE(changed.is_ok()) << changed.error();
+    ASSERT_EQ(changed->size(), 2u);
+    for (const auto& x : *changed) {
+        EXPECT_EQ(x.workflow.status, AlertStatus::kResolved);
+        EXPECT_EQ(x.workflow.ack_by, x.id == "w1" ? "alice" : "bob");
+    }
+
+    AlertQuery q;
+    q.status = StatusFilter::kResolved;
+    page = s->query_alerts(q);
+    ASSERT_EQ(page->alerts.size(), 2u);
+    for (const auto& a : page->alerts) {
+        EXPECT_EQ(a.workflow.resolved_by, "bob");
+        EXPECT_EQ(a.workflow.resolved_at, res.at);
+    }
+    EXPECT_EQ(page->alerts[1].workflow.ack_by, "alice") << "an earlier ack is kept";
+    EXPECT_EQ(page->alerts[0].workflow.ack_by, "bob") << "resolving implies ack";
+    q.status = StatusFilter::kOpen;
+    page = s->query_alerts(q);
+    ASSERT_EQ(page->alerts.size(), 1u);
+    EXPECT_EQ(page->alerts[0].alert.id, "w3");
+    q.status = StatusFilter::kNew;
+    EXPECT_EQ(s->query_alerts(q)->alerts.size(), 1u);
+    q.status = StatusFilter::kAcknowledged;
+    EXPECT_EQ(s->query_alerts(q)->alerts.size(), 0u);
+
+    auto groups = s->query_groups({});
+    ASSERT_TRUE(groups.is_ok()) << groups.error();
+    ASSERT_EQ(groups->size(), 2u);
+    EXPECT_EQ((*groups)[0].src, "10.0.0.9");  // newest last_ts first
+    const auto& g = (*groups)[1];
+    EXPECT_EQ(g.category, "PORT SCAN");
+    EXPECT_EQ(g.src, "10.0.0.1");
+    EXPECT_EQ(g.count, 2u);
+    EXPECT_EQ(g.level, schema::Severity::kHigh);
+    EXPECT_EQ(g.first_ts, Timestamp::from_seconds(1'700'000'000));
+    EXPECT_EQ(g.last_ts, Timestamp::from_seconds(1'700'000'010));
+    EXPECT_EQ(g.last_message, "Port scan from 10.0.0.1");
+    EXPECT_EQ(g.agents, 1u);
+    EXPECT_EQ(g.open, 0u);
+    EXPECT_EQ(g.unseen, 0u);
+    EXPECT_EQ((*groups)[0].unseen, 1u);
+    AlertQuery open_only;
+    open_only.status = StatusFilter::kOpen;
+    groups = s->query_groups(open_only);
+    ASSERT_EQ(groups->size(), 1u);
+    EXPECT_EQ((*groups)[0].src, "10.0.0.9");
+}
+
+TEST_P(StoreTest, UsersTokensAndAuditLog) {
+    auto s = open();
+    ASSERT_TRUE(s->put_user({"alice", "admin", "00", "ff", 1000, {}}).is_ok());
+    ASSERT_TRUE(s->put_user({"bob", "viewer", "00", "ee", 1000, {}}).is_ok());
+    auto users = s->list_users();
+    ASSERT_TRUE(users.is_ok());
+    ASSERT_EQ(users->size(), 2u);
+    EXPECT_EQ((*users)[1].name, "bob");
+    EXPECT_GT((*users)[1].created_at.ns, 0);
+
+    TokenRecord t;
+    t.name = "ci";
+    t.user = "bob";
+    t.hash_hex = "h1";
+    auto made = s->create_user_token(t);
+    ASSERT_TRUE(made.is_ok()) << made.error();
+    EXPECT_GT(made->id, 0);
+    t.name = "other";
+    t.user = "alice";
+    t.hash_hex = "h2";
+    ASSERT_TRUE(s->create_user_token(t).is_ok());
+    auto found = s->find_user_token("h1");
+    ASSERT_TRUE(found.is_ok() && found->has_value());
+    EXPECT_EQ((*found)->user, "bob");
+    EXPECT_EQ((*found)->role, "viewer");
+    EXPECT_FALSE((*found)->last_used.has_value());
+    ASSERT_TRUE(s->touch_user_token(made->id, Timestamp::from_seconds(5)).is_ok());
+    EXPECT_EQ(s->list_user_tokens("bob")->at(0).last_used, Timestamp::from_seconds(5));
+    EXPECT_EQ(s->list_user_tokens("")->size(), 2u);
+
+    EXPECT_TRUE(*s->delete_user("bob"));
+    EXPECT_FALSE(*s->delete_user("bob"));
+    EXPECT_FALSE(s->find_user_token("h1")->has_value()) << "tokens die with their user";
+    EXPECT_EQ(s->list_user_tokens("")->size(), 1u);
+    const auto alice_token = s->list_user_tokens("alice")->at(0).id;
+    EXPECT_TRUE(*s->delete_user_token(alice_token));
+    EXPECT_FALSE(*s->delete_user_token(alice_token));
+
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_TRUE(s->append_audit({0, Timestamp::from_seconds(i), "alice", "127.0.0.1", "login",
+                                     "alice", "n" + std::to_string(i)})
+                        .is_ok());
+    }
+    auto page = s->query_audit(3, std::nullopt);
+    ASSERT_TRUE(page.is_ok()) << page.error();
+    ASSERT_EQ(page->entries.size(), 3u);
+    EXPECT_EQ(page->entries[0].detail, "n4");
+    EXPECT_EQ(page->entries[0].ip, "127.0.0.1");
+    ASSERT_TRUE(page->next.has_value());
+    page = s->query_audit(3, page->next);
+    ASSERT_EQ(page->entries.size(), 2u);
+    EXPECT_EQ(page->entries[1].detail, "n0");
+    EXPECT_FALSE(page->next.has_value());
+}
+
+TEST_P(StoreTest, SuppressionRulesHitsAndAgentCounts) {
+    auto s = open();
+    EXPECT_EQ(*s->suppressions_version(), 0);
+    SuppressionRule r;
+    r.category = "PORT SCAN";
+    r.src = "10.0.0.0/8";
+    r.port = 22;
+    r.expires_at = Timestamp::from_seconds(2'000'000'000);
+    r.comment = "backup";
+    r.created_by = "alice";
+    r.created_at = Timestamp::from_seconds(1'700'000'000);
+    auto made = s->create_suppression(r);
+    ASSERT_TRUE(made.is_ok()) << made.error();
+    EXPECT_GT(made->id, 0);
+    EXPECT_EQ(*s->suppressions_version(), 1);
+    r.expires_at.reset();
+    r.category.clear();
+    auto second = s->create_suppression(r);
+    ASSERT_TRUE(second.is_ok());
+
+    ASSERT_TRUE(
+        s->record_suppression_hits({{made->id, 3, 10, Timestamp::from_seconds(1'700'000'500)},
+                                    {9999, 1, 1, Timestamp::from_seconds(1)}},
+                                   {{"agent-1", made->id, 10}, {"agent-1", 9999, 4}})
+            .is_ok());
+    ASSERT_TRUE(
+        s->record_suppression_hits({{made->id, 1, 5, Timestamp::from_seconds(1'700'000'400)}},
+                                   {{"agent-1", made->id, 15}})
+            .is_ok());
+    auto rules = s->load_suppressions();
+    ASSERT_TRUE(rules.is_ok()) << rules.error();
+    ASSERT_EQ(rules->size(), 2u);
+    const auto& x = (*rules)[0];
+    EXPECT_EQ(x.category, "PORT SCAN");
+    EXPECT_EQ(x.src, "10.0.0.0/8");
+    EXPECT_EQ(x.port, 22);
+    EXPECT_EQ(x.expires_at, Timestamp::from_seconds(2'000'000'000));
+    EXPECT_EQ(x.comment, "backup");
+    EXPECT_EQ(x.hits_server, 4u);
+    EXPECT_EQ(x.hits_agents, 15u);
+    EXPECT_EQ(x.last_hit, Timestamp::from_seconds(1'700'000'500)) << "last_hit never goes back";
+    EXPECT_FALSE((*rules)[1].expires_at.has_value());
+    EXPECT_FALSE((*rules)[1].last_hit.has_value());
+    auto counts = s->load_agent_rule_counts();
+    ASSERT_EQ(counts->size(), 1u) << "counts of unknown rules are not kept";
+    EXPECT_EQ((*counts)[0].reported, 15u);
+
+    EXPECT_TRUE(*s->delete_suppression(made->id));
+    EXPECT_FALSE(*s->delete_suppression(made->id));
+    EXPECT_EQ(*s->suppressions_version(), 3);
+    EXPECT_TRUE(s->load_agent_rule_counts()->empty());
+    EXPECT_EQ(s->load_suppressions()->size(), 1u);
+}
+
+TEST_P(StoreTest, VersionOneDatabaseIsUpgradedInPlace) {
+    // A database written by the previous release (schema version 1) with one alert in it.
+    if (postgres()) {
+        pqxx::connection c(dsn_);
+        pqxx::work w(c);
+        w.exec(postgres_migrations()[0]);
+        w.exec(
+            "CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, applied_at BIGINT NOT "
+            "NULL); INSERT INTO schema_migrations VALUES(1,0)");
+        w.exec(
+            "INSERT INTO alerts(id,ts,received_at,level,category,message,src,agent_id,hostname) "
+            "VALUES('old',1,2,3,'PORT SCAN','m','10.0.0.1','a','h')");
+        w.commit();
+    } else {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        const std::string sql =
+            sqlite_migrations()[0] +
+            "PRAGMA user_version=1; INSERT INTO alerts(id,ts,received_at,level,category,message,"
+            "src,agent_id,hostname) VALUES('old',1,2,3,'PORT SCAN','m','10.0.0.1','a','h');";
+        ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    auto s = open();
+    ASSERT_NE(s, nullptr);
+    auto page = s->query_alerts({});
+    ASSERT_TRUE(page.is_ok()) << page.error();
+    ASSERT_EQ(page->alerts.size(), 1u);
+    EXPECT_EQ(page->alerts[0].workflow.status, AlertStatus::kNew);
+    EXPECT_FALSE(page->alerts[0].alert.flow.has_value());
+    EXPECT_EQ(schema_version(), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
