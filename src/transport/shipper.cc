@@ -278,17 +278,21 @@ void Shipper::spool_incoming() {
         bool stopping = false;
         {
             std::unique_lock lock(mu_);
+            // Until the first rule fetch settled, alerts wait (a replay can reach stop() before
+            // it did); never past suppression_start_wait nor the stop deadline.
             for (;;) {
-                if (!rules_ready_ && now_seconds() >= rules_wait_until_) {
+                const double give_up =
+                    std::min(rules_wait_until_, stopping_ ? stop_deadline_ : kInf);
+                if (!rules_ready_ && now_seconds() >= give_up) {
                     rules_ready_ = true;
                 }
-                if (stopping_ || (rules_ready_ && !queue_.empty())) {
+                if (rules_ready_ && (stopping_ || !queue_.empty())) {
                     break;
                 }
                 if (rules_ready_) {
                     writer_wake_.wait(lock);
                 } else {
-                    writer_wake_.wait_until(lock, to_time_point(rules_wait_until_));
+                    writer_wake_.wait_until(lock, to_time_point(give_up));
                 }
             }
             incoming.swap(queue_);

@@ -330,6 +330,23 @@ TEST_F(ShipperSuppressionTest, StopReportsCountsNoHeartbeatCarriedYet) {
     EXPECT_TRUE(server_.alerts().empty());
 }
 
+// A replay hands over all its alerts and calls stop() within milliseconds, typically before the
+// first rule fetch has answered: the rules must still apply to them.
+TEST_F(ShipperSuppressionTest, StopRightAfterStartStillAppliesTheServersRules) {
+    server_.serve_rules(R"({"version":1,"rules":[{"id":7,"category":"PORT SCAN"}]})");
+    auto shipper = make(options());
+    ASSERT_TRUE(shipper->start().is_ok());
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(shipper->submit(make_alert("s" + std::to_string(i), "PORT SCAN")));
+    }
+    ASSERT_TRUE(shipper->submit(make_alert("f1", "SYN FLOOD")));
+    shipper->stop(kWait);
+    EXPECT_EQ(shipper->counters().suppressed, 3u);
+    EXPECT_EQ(stored_ids(), (std::vector<std::string>{"f1"}));
+    ASSERT_FALSE(server_.heartbeats().empty());
+    EXPECT_EQ(server_.heartbeats().back()["suppressed"], nlohmann::json::parse(R"({"7":3})"));
+}
+
 TEST_F(ShipperSuppressionTest, ANewVersionInTheHeartbeatFetchesTheRulesAgain) {
     server_.serve_rules(R"({"version":1,"rules":[{"id":7,"category":"PORT SCAN"}]})");
     auto shipper = make(options());
