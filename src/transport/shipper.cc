@@ -500,7 +500,7 @@ void Shipper::run() {
             if (!s.rules_route_missing_logged) {
                 s.rules_route_missing_logged = true;
                 SENTINEL_LOG(info, "shipper",
-                             "server has no suppression rules (an original server){}",
+                             "server offers no suppression rules (an original or older server){}",
                              filter.version() ? "; the rules kept from the last run apply" : "");
             }
             return;
