@@ -36,7 +36,8 @@ CATEGORIES = [
 ]
 
 # Every "<detector>_rules" key; detectors without an improved rule have no key.
-RULE_KEYS = ["port_scan_rules", "syn_flood_rules", "bruteforce_rules", "arp_spoof_rules"]
+RULE_KEYS = ["port_scan_rules", "syn_flood_rules", "bruteforce_rules", "arp_spoof_rules",
+             "dns_tunnel_rules", "exfil_rules"]
 
 
 def read_list(path):

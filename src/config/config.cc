@@ -183,6 +183,15 @@ const KeySpec kKeys[] = {
      "first change is HIGH, flip-flops and ARP senders that disagree with the frame's source "
      "are CRITICAL (improved).",
      SENTINEL_FIELD(detectors.arp_spoof_rules)},
+    {"dns_tunnel_rules", Kind::kRules, 0, 0,
+     "DNS tunnelling evidence: one long query name (original), or the information sent in new "
+     "query names per registered domain over a window, from their length and character "
+     "entropy, TXT/NULL-type queries counting twice (improved).",
+     SENTINEL_FIELD(detectors.dns_tunnel_rules)},
+    {"exfil_rules", Kind::kRules, 0, 0,
+     "Exfiltration evidence: outbound bytes per host over a fixed threshold (original), or over "
+     "a multiple of the host's own usual volume once it is learnt (improved).",
+     SENTINEL_FIELD(detectors.exfil_rules)},
     {"bruteforce_short_sessions", Kind::kInteger, 1, 1e7,
      "Improved brute force: short sessions from one source to one service that alert.",
      SENTINEL_FIELD(detectors.bruteforce_short_sessions)},
@@ -192,6 +201,35 @@ const KeySpec kKeys[] = {
     {"bruteforce_session_seconds", Kind::kNumber, 0.1, 3600,
      "Improved brute force: a session ending this soon after its SYN is short, seconds.",
      SENTINEL_FIELD(detectors.bruteforce_session_seconds)},
+    {"dns_tunnel_info_bits", Kind::kInteger, 1, 1e9,
+     "Improved DNS tunnelling: estimated bits in new names below one registered domain within "
+     "dns_tunnel_window that alert.",
+     SENTINEL_FIELD(detectors.dns_tunnel_info_bits)},
+    {"dns_tunnel_window", Kind::kNumber, 1, 86400,
+     "Improved DNS tunnelling: window for the information per domain, seconds.",
+     SENTINEL_FIELD(detectors.dns_tunnel_window)},
+    {"dns_tunnel_name_allowance_bits", Kind::kInteger, 0, 10000,
+     "Improved DNS tunnelling: bits of each new name not counted (what an ordinary host name "
+     "carries).",
+     SENTINEL_FIELD(detectors.dns_tunnel_name_allowance_bits)},
+    {"dns_tunnel_name_bits", Kind::kInteger, 1, 1e6,
+     "Improved DNS tunnelling: bits in one name that alert on their own (TXT/NULL-type names "
+     "count twice).",
+     SENTINEL_FIELD(detectors.dns_tunnel_name_bits)},
+    {"dns_tunnel_max_domains", Kind::kInteger, 1, 1e7,
+     "Improved DNS tunnelling: cap on the per-domain table (least recently used are evicted).",
+     SENTINEL_FIELD(detectors.dns_tunnel_max_domains)},
+    {"exfil_baseline_factor", Kind::kNumber, 1, 1000,
+     "Improved exfiltration: alert at this multiple of the host's usual bytes per window.",
+     SENTINEL_FIELD(detectors.exfil_baseline_factor)},
+    {"exfil_min_bytes", Kind::kInteger, 1, 1e15,
+     "Improved exfiltration: never alert below this many bytes in the window once the host's "
+     "baseline is learnt.",
+     SENTINEL_FIELD(detectors.exfil_min_bytes)},
+    {"exfil_warmup_windows", Kind::kInteger, 1, 1e6,
+     "Improved exfiltration: windows with outbound traffic needed before the baseline applies "
+     "(until then, exfil_bytes_threshold).",
+     SENTINEL_FIELD(detectors.exfil_warmup_windows)},
     {"max_tracked_hosts", Kind::kInteger, 1, 1e8,
      "Cap on every per-address table; least recently used entries are evicted.",
      SENTINEL_FIELD(detectors.max_tracked_hosts)},

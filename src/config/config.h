@@ -37,12 +37,30 @@ struct DetectorConfig {
     std::string syn_flood_rules = "improved";
     std::string bruteforce_rules = "improved";
     std::string arp_spoof_rules = "improved";
+    std::string dns_tunnel_rules = "improved";
+    std::string exfil_rules = "improved";
     // Improved brute force: this many short sessions from one source to one service...
     uint32_t bruteforce_short_sessions = 10;
     // ...within this many seconds, where a session is short when it ends within
     // bruteforce_session_seconds of its SYN.
     double bruteforce_session_window = 300;
     double bruteforce_session_seconds = 60;
+    // Improved DNS tunnelling: estimated information (bits) sent in new query names below one
+    // registered domain within dns_tunnel_window that alerts...
+    uint32_t dns_tunnel_info_bits = 1000;
+    double dns_tunnel_window = 3600;
+    // ...where each new name contributes its bits beyond this allowance (an ordinary host name)...
+    uint32_t dns_tunnel_name_allowance_bits = 80;
+    // ...and one name carrying this many bits alerts on its own (TXT/NULL-type names count twice).
+    uint32_t dns_tunnel_name_bits = 300;
+    // Cap on the per-registered-domain table.
+    uint32_t dns_tunnel_max_domains = 4096;
+    // Improved exfiltration: after exfil_warmup_windows active windows, a host alerts when its
+    // outbound bytes in exfil_window reach max(exfil_min_bytes, exfil_baseline_factor x its usual
+    // bytes per window); before that, exfil_bytes_threshold applies.
+    double exfil_baseline_factor = 4;
+    uint64_t exfil_min_bytes = 2'000'000;
+    uint32_t exfil_warmup_windows = 5;
 
     // Cap on every per-address table (least recently used entries are evicted and counted).
     uint32_t max_tracked_hosts = 65'536;

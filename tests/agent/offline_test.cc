@@ -156,7 +156,7 @@ TEST(AgentProgram, ReadPrintsJsonLinesAndHonoursConfig) {
     const fs::path dir = fs::temp_directory_path() / ("agent_test_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     const fs::path config = dir / "sentinel_config.json";
-    std::ofstream(config) << R"({"dns_tunnel_query_len": 200})";
+    std::ofstream(config) << R"({"dns_tunnel_rules": "original", "dns_tunnel_query_len": 200})";
     r = run_agent("--config " + config.string() + " --read " + capture);
     EXPECT_EQ(r.status, 0);
     EXPECT_EQ(r.out, "");

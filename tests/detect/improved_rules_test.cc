@@ -1,5 +1,9 @@
 // The improved rules (docs/detection-quality.md), one behaviour per test.
 #include <cstdio>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -235,6 +239,266 @@ TEST(ArpSpoofImproved, SenderThatDisagreesWithTheFrameSourceIsForged) {
     raw.src_mac = MacAddress{};
     h.feed(raw);
     EXPECT_EQ(h.count(), 1u);
+}
+
+// ---- DNS TUNNELLING: information per registered domain ----
+
+// A deterministic random label over `alphabet`, as a tunnel's encoder would produce.
+std::string random_label(std::mt19937& rng, size_t length,
+                         std::string_view alphabet = "abcdefghijklmnopqrstuvwxyz234567") {
+    std::string s(length, ' ');
+    for (char& c : s) {
+        c = alphabet[rng() % alphabet.size()];
+    }
+    return s;
+}
+
+decode::Packet typed_query(double t, const char* src, const std::string& name, uint16_t qtype) {
+    decode::Packet p = dns_query(t, src, name);
+    p.dns.qtype = qtype;
+    return p;
+}
+
+std::map<std::string, uint64_t> counters(const Harness& h) {
+    std::map<std::string, uint64_t> out;
+    for (const auto& c : h.engine.counters()) {
+        out[c.name] = c.value;
+    }
+    return out;
+}
+
+TEST(DnsTunnelImproved, SlowHighEntropyTunnelFiresWhereLengthStaysSilent) {
+    // Three queries a minute, each a new 30-character base32 label: 32 characters below the
+    // registered domain, under the original's 50.
+    Harness original("dns_tunnel", original_rules());
+    Harness h("dns_tunnel");
+    std::mt19937 rng(7);
+    size_t fired_at = 0;
+    for (size_t i = 0; i < 60 && fired_at == 0; ++i) {
+        const std::string name = random_label(rng, 30) + ".t.exfil-lab.com";
+        for (Harness* x : {&original, &h}) {
+            x->feed(dns_query(100 + i * 20.0, "10.0.0.5", name));
+        }
+        fired_at = h.count() > 0 ? i + 1 : 0;
+    }
+    EXPECT_EQ(original.count(), 0u);
+    ASSERT_EQ(h.count(), 1u);
+    // About 74 bits per name beyond the allowance: the sum, not one name, crosses 1000.
+    EXPECT_GE(fired_at, 10u);
+    EXPECT_LE(fired_at, 20u);
+    EXPECT_EQ(h.last().category, "DNS TUNNELLING");
+    EXPECT_EQ(h.last().level, Severity::kMedium);
+    EXPECT_EQ(h.last().src, "10.0.0.5");
+    EXPECT_NE(h.last().message.find(" new names under exfil-lab.com in 3600s (0 TXT/NULL-type)"),
+              std::string::npos)
+        << h.last().message;
+    EXPECT_EQ(h.last().message.rfind("10.0.0.5 sent ~", 0), 0u) << h.last().message;
+}
+
+TEST(DnsTunnelImproved, LongProviderNamesAndManyBenignNamesUnderOneProviderAreSilent) {
+    Harness original("dns_tunnel", original_rules());
+    Harness h("dns_tunnel");
+    const std::vector<std::string> long_names = {
+        "internal-my-application-load-balancer-1234567890.us-west-2.elb.amazonaws.com",
+        "company-assets-production-bucket.s3.dualstack.eu-central-1.amazonaws.com",
+        "prod-eu-west-1-starscream-session-recording-bucket.s3.amazonaws.com",
+        "a-very-long-service-name-for-the-frontend.westeurope.cloudapp.azure.com",
+    };
+    double t = 10;
+    for (int round = 0; round < 20; ++round) {
+        for (const auto& n : long_names) {
+            for (Harness* x : {&original, &h}) {
+                x->feed(dns_query(t, "192.168.1.20", n));
+                x->feed(typed_query(t + 0.01, "192.168.1.20", n, 28));  // AAAA
+            }
+            t += 3;
+        }
+    }
+    // Many distinct names under one provider: video cache nodes and cable-modem host names.
+    std::mt19937 rng(3);
+    for (int i = 0; i < 300; ++i) {
+        h.feed(dns_query(t, "192.168.1.20",
+                         "rr" + std::to_string(i % 9) + "---sn-" +
+                             random_label(rng, 8, "abcdefghijklmnopqrstuvwxyz0123456789") +
+                             ".googlevideo.com"));
+        h.feed(dns_query(t + 0.5, "192.168.1.21",
+                         "c-" + std::to_string(24 + i % 50) + "-" + std::to_string(rng() % 256) +
+                             "-" + std::to_string(rng() % 256) + "-" + std::to_string(rng() % 256) +
+                             ".hsd1.ma.comcast.net"));
+        t += 5;
+    }
+    EXPECT_GE(original.count(), 1u);  // the original rule alerts on the long names
+    EXPECT_EQ(h.count(), 0u) << h.last().message;
+}
+
+TEST(DnsTunnelImproved, TxtAndNullQueriesCountTwice) {
+    // 24-character labels: about 30 bits each beyond the allowance, 60 as TXT or NULL.
+    Harness as_a("dns_tunnel");
+    Harness as_txt("dns_tunnel");
+    Harness as_null("dns_tunnel");
+    std::mt19937 rng(11);
+    for (int i = 0; i < 20; ++i) {
+        const std::string name = random_label(rng, 24) + ".c2.example.net";
+        as_a.feed(typed_query(10 + i, "10.0.0.7", name, 1));
+        as_txt.feed(typed_query(10 + i, "10.0.0.7", name, 16));
+        as_null.feed(typed_query(10 + i, "10.0.0.7", name, 10));
+    }
+    EXPECT_EQ(as_a.count(), 0u);
+    ASSERT_EQ(as_txt.count(), 1u);
+    EXPECT_EQ(as_null.count(), 1u);
+    EXPECT_NE(as_txt.last().message.find("TXT/NULL-type)"), std::string::npos);
+    EXPECT_EQ(as_txt.last().message.find(" (0 TXT/NULL-type)"), std::string::npos);
+}
+
+TEST(DnsTunnelImproved, OneNameCarryingManyBitsFiresAndRepeatsCarryNothing) {
+    Harness h("dns_tunnel");
+    // nDPI's single exfiltration query: gzip+base64 in 71 characters.
+    const std::string exf =
+        "H4sICN03*2QAA3Rlc3QudHh0AAvJyCxWAKJEheLU5KLUEoW0zJxULgAge-.4S2FgAAAA==-.test.txt";
+    // A registered domain alone carries no data, whatever the query type (HTB's TXT-in-query
+    // capture); the same long name asked again adds nothing.
+    for (int i = 0; i < 20; ++i) {
+        h.feed(typed_query(1 + i, "192.168.10.5", "htb.com", 16));
+        h.feed(dns_query(1 + i, "192.168.10.6", std::string(40, 'q') + ".repeat.example.com"));
+    }
+    EXPECT_EQ(h.count(), 0u);
+    h.feed(dns_query(30, "192.168.2.225", exf));
+    ASSERT_EQ(h.count(), 1u);
+    EXPECT_EQ(h.last().src, "192.168.2.225");
+    EXPECT_EQ(h.last().message.rfind("192.168.2.225 sent ~", 0), 0u) << h.last().message;
+    EXPECT_NE(h.last().message.find(" bits in one 80-char name under test.txt: H4sICN03"),
+              std::string::npos)
+        << h.last().message;
+}
+
+TEST(DnsTunnelImproved, NamesWithoutARegisteredDomainShareOneEntry) {
+    // dnscat2 without a domain: "dnscat.<hex>.<hex>"; the last labels are data, not a domain.
+    Harness h("dns_tunnel");
+    std::mt19937 rng(5);
+    for (int i = 0; i < 40 && h.count() == 0; ++i) {
+        h.feed(typed_query(1 + i, "192.168.220.56",
+                           "dnscat." + random_label(rng, 34, "0123456789abcdef") + "." +
+                               random_label(rng, 6, "0123456789abcdef"),
+                           15));
+    }
+    ASSERT_EQ(h.count(), 1u);
+    EXPECT_NE(h.last().message.find("under (no registered domain)"), std::string::npos)
+        << h.last().message;
+    // Random last labels are not a domain any reputation service could know.
+    for (const auto& r : h.reputation.domain_requests) {
+        EXPECT_NE(r.second, intel::Priority::kDetector) << r.first;
+    }
+}
+
+TEST(DnsTunnelImproved, DomainTableIsBoundedWithCountedEviction) {
+    config::DetectorConfig c;
+    c.dns_tunnel_max_domains = 2;
+    Harness h("dns_tunnel", c);
+    std::mt19937 rng(9);
+    // A slow tunnel's domain is evicted by two others between its queries: its sum restarts,
+    // so it never fires; the evictions are counted.
+    for (int i = 0; i < 40; ++i) {
+        h.feed(dns_query(1 + i * 3, "10.0.0.5", random_label(rng, 30) + ".tunnel.com"));
+        h.feed(dns_query(2 + i * 3, "10.0.0.6", "www.a" + std::to_string(i) + ".com"));
+        h.feed(dns_query(3 + i * 3, "10.0.0.6", "www.b" + std::to_string(i) + ".com"));
+    }
+    EXPECT_EQ(h.count(), 0u);
+    auto k = counters(h);
+    EXPECT_EQ(k["dns_tunnel.domains.capacity"], 2u);
+    EXPECT_EQ(k["dns_tunnel.domains.size"], 2u);
+    EXPECT_EQ(k["dns_tunnel.domains.evictions"], 118u);
+    EXPECT_GT(k["dns_tunnel.state_bytes"], 0u);
+}
+
+// ---- DATA EXFILTRATION: per-host baseline ----
+
+// `bytes` sent by src to dst spread evenly over [t0, t0 + seconds), in 50 000-byte segments.
+void send_bytes(Harness& h, double t0, const char* src, const char* dst, uint64_t bytes,
+                double seconds) {
+    const uint64_t n = bytes / 50'000;
+    for (uint64_t i = 0; i < n; ++i) {
+        h.feed(tcp(t0 + seconds * static_cast<double>(i) / static_cast<double>(n), src, 40000, dst,
+                   443, kAck, 50'000));
+    }
+}
+
+size_t alerts_after(const Harness& h, double t) {
+    size_t n = 0;
+    for (const auto& a : h.sink.alerts) {
+        n += a.ts.ns >= at(t).ns ? 1 : 0;
+    }
+    return n;
+}
+
+TEST(ExfiltrationImproved, SteadyBigUploaderIsSilentAfterWarmUp) {
+    // A backup host sending 8 MB every minute for 20 minutes.
+    Harness original("exfiltration", original_rules());
+    Harness h("exfiltration");
+    for (int m = 0; m < 20; ++m) {
+        for (Harness* x : {&original, &h}) {
+            send_bytes(*x, 600 + m * 60.0, "10.0.0.5", "203.0.113.5", 8'000'000, 60);
+        }
+    }
+    // Warm-up: the original threshold applies, so the first minutes alert as before.
+    EXPECT_GE(h.count(), 1u);
+    // Five windows are learnt by the start of the seventh minute (each one window late).
+    EXPECT_EQ(alerts_after(h, 600 + 6 * 60.0), 0u);
+    EXPECT_GE(alerts_after(original, 600 + 6 * 60.0), 50u);  // every 15 s
+}
+
+TEST(ExfiltrationImproved, SuddenJumpOverTheHostsUsualVolumeFires) {
+    // 1 MB a minute for ten minutes, a quiet minute, then a burst to a new destination:
+    // 3.5 MB stays under 4 times the usual volume, 4.5 MB passes it (and is still under the
+    // original's 5 MB).
+    Harness original("exfiltration", original_rules());
+    Harness h("exfiltration");
+    Harness below("exfiltration");
+    for (int m = 0; m < 10; ++m) {
+        for (Harness* x : {&original, &h, &below}) {
+            send_bytes(*x, 600 + m * 60.0, "10.0.0.5", "203.0.113.5", 1'000'000, 60);
+        }
+    }
+    send_bytes(below, 1300, "10.0.0.5", "198.51.100.7", 3'500'000, 30);
+    EXPECT_EQ(below.count(), 0u);
+    for (Harness* x : {&original, &h}) {
+        send_bytes(*x, 1300, "10.0.0.5", "198.51.100.7", 4'500'000, 30);
+    }
+    EXPECT_EQ(original.count(), 0u);
+    ASSERT_EQ(h.count(), 1u);
+    EXPECT_EQ(h.last().category, "DATA EXFILTRATION");
+    EXPECT_EQ(h.last().level, Severity::kHigh);
+    EXPECT_EQ(h.last().src, "10.0.0.5");
+    EXPECT_EQ(h.last().message,
+              "10.0.0.5 sent 4.0 MB in 60s \u2192 198.51.100.7 (4.0\u00d7 its usual 1.0 MB)");
+}
+
+TEST(ExfiltrationImproved, FirstSeenHugeUploadFiresAtTheOriginalThreshold) {
+    Harness h("exfiltration");
+    send_bytes(h, 10, "10.0.0.9", "203.0.113.9", 4'950'000, 5);
+    EXPECT_EQ(h.count(), 0u);
+    send_bytes(h, 15, "10.0.0.9", "203.0.113.9", 100'000, 1);
+    ASSERT_EQ(h.count(), 1u);
+    EXPECT_EQ(h.last().message, "10.0.0.9 sent 5.0 MB in 60s \u2192 203.0.113.9");
+}
+
+TEST(ExfiltrationImproved, HostTableIsBoundedAndAnEvictedHostLearnsAgain) {
+    config::DetectorConfig c;
+    c.max_tracked_hosts = 2;
+    Harness h("exfiltration", c);
+    // A steady 8 MB/min host is learnt, then evicted by two others, and starts from warm-up.
+    for (int m = 0; m < 8; ++m) {
+        send_bytes(h, 600 + m * 60.0, "10.0.0.5", "203.0.113.5", 8'000'000, 60);
+    }
+    const size_t learnt = h.count();
+    send_bytes(h, 1200, "10.0.0.5", "203.0.113.5", 8'000'000, 60);
+    EXPECT_EQ(h.count(), learnt);
+    h.feed(tcp(1300, "10.0.0.6", 40000, "203.0.113.5", 443, kAck, 100));
+    h.feed(tcp(1301, "10.0.0.7", 40000, "203.0.113.5", 443, kAck, 100));
+    send_bytes(h, 1400, "10.0.0.5", "203.0.113.5", 8'000'000, 60);
+    EXPECT_GT(h.count(), learnt);
+    auto k = counters(h);
+    EXPECT_EQ(k["exfiltration.sources.capacity"], 2u);
+    EXPECT_EQ(k["exfiltration.sources.evictions"], 2u);
 }
 
 }  // namespace

@@ -222,7 +222,7 @@ TEST(ArpSpoof, TableIsBoundedByArpTableSize) {
 // ---- DNS TUNNELLING ----
 
 TEST(DnsTunnel, LengthEdgesAndMessage) {
-    Harness h("dns_tunnel");
+    Harness h("dns_tunnel", original_rules());
     // 49 characters below the registered domain pirate.sea: silent.
     const std::string base = ".pirate.sea";
     h.feed(dns_query(1, "10.0.2.30", std::string(40, 'a') + ".cccccccc" + base));
@@ -237,7 +237,7 @@ TEST(DnsTunnel, LengthEdgesAndMessage) {
 }
 
 TEST(DnsTunnel, LongProviderHostNamesAreNotData) {
-    Harness h("dns_tunnel");
+    Harness h("dns_tunnel", original_rules());
     h.feed(
         dns_query(1, "192.168.1.121", "wd-prod-cp-eu-north-2-fe.northeurope.cloudapp.azure.com"));
     h.feed(dns_query(2, "192.168.1.2", "CPE0016ec35ac27-CM00159a41912e.cpe.net.cable.rogers.com"));
@@ -246,7 +246,7 @@ TEST(DnsTunnel, LongProviderHostNamesAreNotData) {
 }
 
 TEST(DnsTunnel, MessageKeepsFirst80Characters) {
-    Harness h("dns_tunnel");
+    Harness h("dns_tunnel", original_rules());
     const std::string name = std::string(120, 'X') + ".t1.example.com";
     h.feed(dns_query(1, "192.168.1.17", name));
     ASSERT_EQ(h.count(), 1u);
@@ -255,7 +255,7 @@ TEST(DnsTunnel, MessageKeepsFirst80Characters) {
 }
 
 TEST(DnsTunnel, ResponsesReverseLookupsAndMdnsAreSilent) {
-    Harness h("dns_tunnel");
+    Harness h("dns_tunnel", original_rules());
     const std::string long_name = std::string(60, 'a') + ".example.com";
     h.feed(dns_query(1, "10.0.0.1", long_name, /*response=*/true));
     h.feed(dns_query(2, "10.0.0.1",
@@ -270,7 +270,7 @@ TEST(DnsTunnel, ResponsesReverseLookupsAndMdnsAreSilent) {
 }
 
 TEST(DnsTunnel, DomainReputationScalesTheLength) {
-    Harness h("dns_tunnel");
+    Harness h("dns_tunnel", original_rules());
     h.reputation.domains["biillpi.com"] = verdict(intel::Tier::kHigh, 3);
     h.feed(dns_query(1, "192.168.1.17", "abcdefghijkl.biillpi.com"));  // 12 below: < 13
     EXPECT_EQ(h.count(), 0u);
@@ -290,7 +290,7 @@ TEST(DnsTunnel, DomainReputationScalesTheLength) {
 }
 
 TEST(DnsTunnel, CooldownPerSource) {
-    Harness h("dns_tunnel");
+    Harness h("dns_tunnel", original_rules());
     const std::string long_name = std::string(60, 'a') + ".example.com";
     h.feed(dns_query(1, "10.0.0.1", long_name));
     h.feed(dns_query(10, "10.0.0.1", long_name));
@@ -312,7 +312,7 @@ void upload(Harness& h, double t0, const char* src, const char* dst, uint64_t by
 }
 
 TEST(Exfiltration, EdgesAndMessageNameTheMainDestination) {
-    Harness h("exfiltration");
+    Harness h("exfiltration", original_rules());
     upload(h, 10, "10.10.23.101", "188.190.10.10", 4'500'000, 20);
     upload(h, 30, "10.10.23.101", "93.184.216.34", 498'000, 5);
     EXPECT_EQ(h.count(), 0u);  // 4 998 000 bytes
@@ -325,7 +325,7 @@ TEST(Exfiltration, EdgesAndMessageNameTheMainDestination) {
 }
 
 TEST(Exfiltration, CooldownInPacketTime) {
-    Harness h("exfiltration");
+    Harness h("exfiltration", original_rules());
     upload(h, 10, "10.0.0.5", "203.0.113.5", 30'000'000, 30);  // 1 MB/s for 30 s
     // 5 MB reached after 5 s, again 15 s later; the next would be at 35 s.
     ASSERT_EQ(h.count(), 2u);
@@ -334,7 +334,7 @@ TEST(Exfiltration, CooldownInPacketTime) {
 }
 
 TEST(Exfiltration, InternalTrafficAndInboundAreNotCounted) {
-    Harness h("exfiltration");
+    Harness h("exfiltration", original_rules());
     upload(h, 10, "192.168.1.21", "192.168.1.253", 20'000'000, 10);
     upload(h, 10, "64.227.107.71", "192.168.1.21", 20'000'000, 10);
     upload(h, 10, "67.169.189.180", "128.121.136.217", 20'000'000, 10);
@@ -342,7 +342,7 @@ TEST(Exfiltration, InternalTrafficAndInboundAreNotCounted) {
 }
 
 TEST(Exfiltration, WindowBoundary) {
-    Harness h("exfiltration");
+    Harness h("exfiltration", original_rules());
     upload(h, 10, "10.0.0.5", "203.0.113.5", 2'600'000, 1);
     upload(h, 75, "10.0.0.5", "203.0.113.5", 2'600'000, 1);  // the first burst has expired
     EXPECT_EQ(h.count(), 0u);
@@ -351,7 +351,7 @@ TEST(Exfiltration, WindowBoundary) {
 }
 
 TEST(Exfiltration, ThresholdFollowsTheMainDestinationsReputation) {
-    Harness h("exfiltration");
+    Harness h("exfiltration", original_rules());
     h.reputation.ips[ip("203.0.113.66")] = verdict(intel::Tier::kCritical, 40);
     // One packet to the flagged address does not label uploads elsewhere.
     h.feed(tcp(9, "10.0.0.5", 40000, "203.0.113.66", 443, kAck, 100));
@@ -366,7 +366,7 @@ TEST(Exfiltration, ThresholdFollowsTheMainDestinationsReputation) {
 }
 
 TEST(Exfiltration, Ipv6AndWarmingOfDestinations) {
-    Harness h("exfiltration");
+    Harness h("exfiltration", original_rules());
     upload(h, 10, "fd00::5", "2001:db8::20", 3'000'000, 5);
     upload(h, 16, "fd00::5", "2001:db8::21", 2'001'000, 5);
     ASSERT_EQ(h.count(), 1u);
@@ -379,7 +379,7 @@ TEST(Exfiltration, Ipv6AndWarmingOfDestinations) {
 }
 
 TEST(Exfiltration, CountsIpTotalLengthNotFrameLength) {
-    Harness h("exfiltration");
+    Harness h("exfiltration", original_rules());
     decode::Packet p = tcp(1, "10.0.0.5", 40000, "203.0.113.5", 443, kAck, 1000);
     p.wire_len = p.captured_len = 64000;  // a huge link-layer frame must not matter
     for (int i = 0; i < 4999; ++i) {

@@ -68,6 +68,7 @@ inline decode::Packet dns_query(double t, const char* src, const std::string& na
     p.layers |= decode::kLayerDns;
     p.dns.is_response = response;
     p.dns.question_count = 1;
+    p.dns.qtype = 1;  // A
     p.dns.qname_len = static_cast<uint16_t>(name.size());
     name.copy(p.dns.qname, name.size());
     return p;
@@ -126,7 +127,8 @@ inline intel::Verdict verdict(intel::Tier tier, uint32_t malicious, uint32_t sus
 
 // The default config with every detector on its original rules.
 inline config::DetectorConfig original_rules(config::DetectorConfig c = {}) {
-    c.port_scan_rules = c.syn_flood_rules = c.bruteforce_rules = c.arp_spoof_rules = "original";
+    c.port_scan_rules = c.syn_flood_rules = c.bruteforce_rules = c.arp_spoof_rules =
+        c.dns_tunnel_rules = c.exfil_rules = "original";
     return c;
 }
 

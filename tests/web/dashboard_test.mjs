@@ -116,6 +116,11 @@ async function main() {
             await page.waitForFunction(() => document.getElementById('conn').textContent.includes('ONLINE'), null, { timeout: 10000 });
             check(true, 'logged in and live channel ONLINE');
             check((await page.textContent('#user-name')) === 'admin', 'logged-in user shown');
+            // This test covers the flat list; the grouped view (the default) is in manage_test.mjs.
+            await page.click('.tab[data-tab="feed"]');
+            await page.click('#feed-mode-flat');
+            check((await page.getAttribute('#feed-mode-flat', 'aria-pressed')) === 'true', 'flat list selected');
+            await page.click('.tab[data-tab="overview"]');
         });
 
         await step('overview', async () => {

@@ -33,6 +33,8 @@ try {
     await page.click('#login-submit');
     await page.waitForSelector('#app:not([hidden])', { timeout: 10000 });
     await page.click('.tab[data-tab="feed"]');
+    // The flat list (the grouped view is the default since issue 11).
+    if (await page.$('#feed-mode-flat')) await page.click('#feed-mode-flat');
     await page.waitForSelector('#feed-viewport .row:not([hidden])', { timeout: 10000 });
     for (const category of categories) {
         // The feed is virtualised: search server-side for each category instead of scrolling.

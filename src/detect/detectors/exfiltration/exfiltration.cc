@@ -1,5 +1,6 @@
 #include "detect/detectors/exfiltration/exfiltration.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -9,11 +10,16 @@
 namespace sentinel::detect {
 namespace {
 
-// Many bytes (IP total length) sent by one internal host to external destinations within the
-// window. Internal-to-internal traffic (backups, file shares) is not counted. Each source keeps
-// its few biggest destinations; the alert names the main one, and that destination's reputation
-// scales the threshold, so one packet to a flagged address cannot label a minute of ordinary
-// uploads elsewhere.
+// Original rules: many bytes (IP total length) sent by one internal host to external
+// destinations within the window. Internal-to-internal traffic (backups, file shares) is not
+// counted. Each source keeps its few biggest destinations; the alert names the main one, and that
+// destination's reputation scales the threshold, so one packet to a flagged address cannot label
+// a minute of ordinary uploads elsewhere.
+// Improved rules: the same bytes, compared with the host's own usual volume, an exponentially
+// weighted average of its outbound bytes per window (windows in which it sent something). Until
+// exfil_warmup_windows such windows are seen, the original threshold applies, so a first-seen
+// huge upload still alerts; after that the threshold is max(exfil_min_bytes,
+// exfil_baseline_factor x usual): a steady big uploader stays silent, a sudden jump alerts.
 class Exfiltration final : public Detector {
   public:
     static constexpr int kDestinations = 4;
@@ -27,9 +33,22 @@ class Exfiltration final : public Detector {
         window_ = c.exfil_window;
         window_ns_ = static_cast<int64_t>(window_ * 1e9);
         threshold_ = c.exfil_bytes_threshold;
-        min_threshold_ = intel::scale_threshold(threshold_, intel::Tier::kCritical);
         sources_.reset(c.max_tracked_hosts, window_);
         dests_.assign(sources_.table().capacity(), Destinations{});
+        improved_ = improved_rules(c.exfil_rules);
+        baselines_.clear();
+        if (improved_) {
+            if (c.exfil_baseline_factor < 1 || c.exfil_min_bytes < 1 ||
+                c.exfil_warmup_windows < 1) {
+                return Status::error(
+                    "exfil_baseline_factor must be at least 1, exfil_min_bytes and "
+                    "exfil_warmup_windows positive");
+            }
+            factor_ = c.exfil_baseline_factor;
+            min_bytes_ = c.exfil_min_bytes;
+            warmup_windows_ = c.exfil_warmup_windows;
+            baselines_.assign(sources_.table().capacity(), Baseline{});
+        }
         return Status::ok();
     }
 
@@ -46,23 +65,42 @@ class Exfiltration final : public Detector {
         if (add_destination(d, p.dst_ip, bytes, p.ts)) {
             ctx.warm(p.dst_ip);
         }
-        if (r.total < min_threshold_) {
+        uint64_t threshold = threshold_;
+        const Baseline* learnt = nullptr;
+        if (improved_) {
+            Baseline& b = baselines_[r.index];
+            if (r.inserted) {
+                b = Baseline{};
+                b.epoch = slot_of(p.ts, window_ns_);
+            }
+            add_to_baseline(b, p.ts, bytes);
+            if (b.windows >= warmup_windows_) {
+                threshold = baseline_threshold(b);
+                learnt = &b;
+            }
+        }
+        if (r.total < intel::scale_threshold(threshold, intel::Tier::kCritical)) {
             return;
         }
-        Destination& main = d.entries[main_destination(d)];
+        Destination& main = d.entries[main_destination(d, p.ts)];
         if (!main.requested) {
             // A candidate: its main destination's verdict now matters.
             main.requested = true;
             ctx.reputation().request(main.ip, intel::Priority::kDetector);
         }
         const intel::Verdict v = ctx.reputation().ip(main.ip);
-        if (r.total < intel::scale_threshold(threshold_, v.tier) || !ctx.claim(p.src_ip, 0, p.ts)) {
+        if (r.total < intel::scale_threshold(threshold, v.tier) || !ctx.claim(p.src_ip, 0, p.ts)) {
             return;
         }
         const std::string src = p.src_ip.to_string();
         std::string message = fmt::format("{} sent {:.1f} MB in {}s \u2192 {}", src,
                                           static_cast<double>(r.total) / 1e6, window_text(window_),
                                           main.ip.to_string());
+        if (learnt != nullptr) {
+            message += fmt::format(" ({:.1f}\u00d7 its usual {:.1f} MB)",
+                                   static_cast<double>(r.total) / std::max(learnt->usual, 1.0),
+                                   learnt->usual / 1e6);
+        }
         intel::append_suffix(message, v);
         ctx.emit(make_alert(p.ts, intel::adjust_severity(schema::Severity::kHigh, v.tier),
                             kInfo.category, std::move(message), src));
@@ -70,11 +108,64 @@ class Exfiltration final : public Detector {
 
     void collect(CounterList& out) const override {
         collect_table("exfiltration.sources", sources_.table(), out);
-        out.push_back({"exfiltration.state_bytes",
-                       sources_.state_bytes() + dests_.size() * sizeof(Destinations)});
+        out.push_back({"exfiltration.state_bytes", sources_.state_bytes() +
+                                                       dests_.size() * sizeof(Destinations) +
+                                                       baselines_.size() * sizeof(Baseline)});
     }
 
   private:
+    // Weight of the newest window in the usual volume: about the last five active windows count.
+    static constexpr double kAlpha = 0.2;
+
+    // A host's usual outbound bytes per window, learnt from fixed windows (epochs) in which it
+    // sent something; idle windows are not evidence of what the host usually sends.
+    struct Baseline {
+        double usual = 0;
+        int64_t epoch = 0;     // the window being filled
+        uint64_t bytes = 0;    // sent in it so far
+        uint64_t pending = 0;  // the window before it, learnt once it leaves the sliding window
+        uint32_t windows = 0;  // windows learnt
+    };
+
+    uint64_t baseline_threshold(const Baseline& b) const {
+        const double scaled = factor_ * b.usual;
+        return std::max(min_bytes_, static_cast<uint64_t>(std::min(scaled, 1e18)));
+    }
+
+    // Folds one finished window into the usual volume, capped at the threshold in force so that
+    // an exfiltration cannot teach the baseline that it is normal.
+    void learn(Baseline& b, uint64_t sent_bytes) const {
+        if (sent_bytes == 0) {
+            return;
+        }
+        const double sent = static_cast<double>(b.windows >= warmup_windows_
+                                                    ? std::min(sent_bytes, baseline_threshold(b))
+                                                    : sent_bytes);
+        b.usual = b.windows == 0 ? sent : kAlpha * sent + (1 - kAlpha) * b.usual;
+        if (b.windows < UINT32_MAX) {
+            ++b.windows;
+        }
+    }
+
+    // A finished window is learnt one window late: the sliding window it is compared against
+    // still holds the previous window's bytes, and a burst that crosses a window boundary must
+    // not raise its own threshold half-way.
+    void add_to_baseline(Baseline& b, Timestamp ts, uint64_t bytes) const {
+        const int64_t epoch = slot_of(ts, window_ns_);
+        if (epoch > b.epoch) {
+            learn(b, b.pending);
+            if (epoch == b.epoch + 1) {
+                b.pending = b.bytes;
+            } else {
+                learn(b, b.bytes);
+                b.pending = 0;
+            }
+            b.bytes = 0;
+            b.epoch = epoch;
+        }
+        b.bytes += bytes;
+    }
+
     // 32 bytes: bytes saturate at 4 GiB per window, which is only used to rank destinations.
     struct Destination {
         IpAddress ip;
@@ -126,11 +217,17 @@ class Exfiltration final : public Detector {
         return sum > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(sum);
     }
 
-    static uint8_t main_destination(const Destinations& d) {
+    // The destination that received the most among those seen within the window (the current
+    // packet's is always one of them).
+    uint8_t main_destination(const Destinations& d, Timestamp ts) const {
         uint8_t best = 0;
+        bool best_fresh = ts.ns - d.entries[0].last_seen <= window_ns_;
         for (uint8_t i = 1; i < d.count; ++i) {
-            if (d.entries[i].bytes > d.entries[best].bytes) {
+            const bool fresh = ts.ns - d.entries[i].last_seen <= window_ns_;
+            if ((fresh && !best_fresh) ||
+                (fresh == best_fresh && d.entries[i].bytes > d.entries[best].bytes)) {
                 best = i;
+                best_fresh = fresh;
             }
         }
         return best;
@@ -141,9 +238,13 @@ class Exfiltration final : public Detector {
     double window_ = 60;
     int64_t window_ns_ = 0;
     uint64_t threshold_ = 5'000'000;
-    uint64_t min_threshold_ = 500'000;
     RateTracker<IpAddress, uint64_t> sources_;
     std::vector<Destinations> dests_;
+    bool improved_ = false;
+    double factor_ = 4;
+    uint64_t min_bytes_ = 2'000'000;
+    uint32_t warmup_windows_ = 5;
+    std::vector<Baseline> baselines_;  // parallel to sources_
 };
 
 }  // namespace

@@ -15,7 +15,15 @@ const kFields = [
     ['TRAFFIC', 'bytes'],
     ['CAPTURE DROPS', 'drops'],
     ['SPOOL', 'spool'],
+    ['SUPPRESSED', 'suppressed'],
 ];
+
+// An agent's suppressed count: a number, or per-rule counts {"7": 12, ...} summed.
+export function suppressed_total(x) {
+    if (typeof x === 'number') return x;
+    if (x && typeof x === 'object') return Object.values(x).reduce((sum, n) => sum + (Number(n) || 0), 0);
+    return null;
+}
 
 export class Agents {
     constructor() {
@@ -102,6 +110,8 @@ export class Agents {
         set_optional(v.bytes, num(a.bytes, fmt_bytes));
         set_optional(v.drops, num(a.capture_drops, fmt_int));
         set_optional(v.spool, num(a.spool_depth, (d) => `${fmt_int(d)} queued · ${fmt_int(Number(a.spool_dropped) || 0)} dropped`));
+        const suppressed = suppressed_total(a.suppressed);
+        set_optional(v.suppressed, suppressed === null ? '' : fmt_int(suppressed));
         card.count.textContent = fmt_int(Number(a.alert_count) || 0);
         this.tick_card_(card, Date.now());
     }

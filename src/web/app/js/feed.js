@@ -2,12 +2,14 @@
 // alerts loaded page by page from GET /api/alerts (server-side filter and search reach every
 // stored alert), with live alerts prepended once per animation frame.
 import { fetch_alerts } from './api.js';
-import { clear, el, feed_time, fmt_int, kLevels, level_class, matches } from './util.js';
+import { alert_passes } from './groups.js';
+import { clear, date_time, el, feed_time, fmt_int, kLevels, level_class } from './util.js';
 
 const kRowHeight = 28;
 const kOverscan = 8;
 const kPageSize = 200;
 const kMaxRows = 50000;  // memory bound; older rows are dropped and re-fetched on demand
+const kStatusShort = { new: 'NEW', acknowledged: 'ACK', resolved: 'RESOLVED' };
 const kChipLabels = { ALL: 'ALL', CRITICAL: '☠ CRITICAL', HIGH: '⚠ HIGH', MEDIUM: '▲ MEDIUM', LOW: '● LOW', INFO: 'ℹ INFO' };
 
 // Newest-first sequence with O(1) prepend (head, stored oldest..newest) and append (tail).
@@ -42,8 +44,10 @@ class AlertList {
 }
 
 export class Feed {
-    constructor({ on_select }) {
+    // on_select(alert): a row was chosen; on_filter(): level, search or status changed.
+    constructor({ on_select, on_filter }) {
         this.on_select_ = on_select;
+        this.on_filter_ = on_filter || (() => {});
         this.viewport_ = document.getElementById('feed-viewport');
         this.spacer_ = document.getElementById('feed-spacer');
         this.empty_ = document.getElementById('feed-empty');
@@ -52,9 +56,11 @@ export class Feed {
         this.chips_ = document.getElementById('chips');
         this.search_ = document.getElementById('search');
         this.list_ = new AlertList();
-        this.ids_ = new Set();
+        this.ids_ = new Map();  // id -> alert object in the list (status updates apply in place)
         this.level_ = 'ALL';
         this.q_ = '';
+        this.status_filter_ = 'open';
+        this.rev_ = 0;  // bumped when alerts change in place, so recycled rows refill
         this.next_ = null;  // cursor for older pages, or {until} after trimming
         this.loading_ = false;
         this.reloading_ = false;
@@ -72,6 +78,8 @@ export class Feed {
         for (const level of ['ALL', ...kLevels]) {
             const chip = el('button', `chip ${level === 'ALL' ? '' : level_class(level)}`, kChipLabels[level]);
             chip.dataset.level = level;
+            chip.type = 'button';
+            chip.setAttribute('aria-pressed', level === 'ALL' ? 'true' : 'false');
             if (level === 'ALL') chip.classList.add('active');
             chip.addEventListener('click', () => this.set_level_(level));
             this.chips_.appendChild(chip);
@@ -87,6 +95,9 @@ export class Feed {
                 this.set_query_(this.search_.value.trim());
             }
         });
+        this.status_select_ = document.getElementById('status-filter');
+        this.status_select_.value = this.status_filter_;
+        this.status_select_.addEventListener('change', () => this.set_status_(this.status_select_.value));
         this.viewport_.addEventListener('scroll', () => this.schedule_(), { passive: true });
         this.viewport_.addEventListener('keydown', (ev) => {
             if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
@@ -127,7 +138,7 @@ export class Feed {
         this.error_ = '';
         this.update_status_();
         try {
-            const page = await fetch_alerts({ level: this.level_, q: this.q_, limit: kPageSize });
+            const page = await fetch_alerts({ level: this.level_, q: this.q_, status: this.status_filter_, limit: kPageSize });
             if (gen !== this.generation_) return;
             this.list_ = new AlertList();
             this.ids_.clear();
@@ -151,20 +162,84 @@ export class Feed {
 
     set_level_(level) {
         this.level_ = level;
-        for (const chip of this.chips_.children) chip.classList.toggle('active', chip.dataset.level === level);
+        for (const chip of this.chips_.children) {
+            chip.classList.toggle('active', chip.dataset.level === level);
+            chip.setAttribute('aria-pressed', chip.dataset.level === level ? 'true' : 'false');
+        }
         this.reload();
+        this.on_filter_();
     }
 
     set_query_(q) {
         if (q === this.q_) return;
         this.q_ = q;
         this.reload();
+        this.on_filter_();
+    }
+
+    set_status_(status) {
+        if (status === this.status_filter_) return;
+        this.status_filter_ = status;
+        this.status_select_.value = status;
+        this.reload();
+        this.on_filter_();
+    }
+
+    // The filter shared with the grouped view.
+    filter() {
+        return { level: this.level_, q: this.q_, status: this.status_filter_ };
+    }
+
+    // WS "alert_update" with per-alert updates: applied to the loaded alerts in place.
+    apply_updates(updates) {
+        let changed = 0;
+        for (const u of updates || []) {
+            const a = this.ids_.get(u.id);
+            if (!a) continue;
+            for (const k of ['status', 'ack_by', 'ack_at', 'resolved_by', 'resolved_at']) if (k in u) a[k] = u[k];
+            changed++;
+        }
+        if (changed > 0) {
+            this.rev_++;
+            this.schedule_();
+        }
+        return changed;
+    }
+
+    // WS "alert_update" for a whole group: every loaded alert of it not yet in that state.
+    apply_group_update(group, status, by, at) {
+        let changed = 0;
+        for (const a of this.ids_.values()) {
+            if (a.category !== group.category || (a.src || '') !== (group.src || '')) continue;
+            const cur = a.status || 'new';
+            if (cur === 'resolved' || cur === status) continue;
+            if (!a.ack_by) {
+                a.ack_by = by || null;
+                a.ack_at = at || null;
+            }
+            if (status === 'resolved') {
+                a.resolved_by = by || null;
+                a.resolved_at = at || null;
+            }
+            a.status = status;
+            changed++;
+        }
+        if (changed > 0) {
+            this.rev_++;
+            this.schedule_();
+        }
+        return changed;
+    }
+
+    // The loaded alert with this id (the detail pane re-reads it after an update).
+    get(id) {
+        return this.ids_.get(id);
     }
 
     add_older_(a) {
         if (a.id) {
             if (this.ids_.has(a.id)) return;
-            this.ids_.add(a.id);
+            this.ids_.set(a.id, a);
         }
         this.list_.append_older(a);
     }
@@ -175,7 +250,7 @@ export class Feed {
         this.loading_ = true;
         this.update_status_();
         try {
-            const args = { level: this.level_, q: this.q_, limit: kPageSize };
+            const args = { level: this.level_, q: this.q_, status: this.status_filter_, limit: kPageSize };
             if (typeof this.next_ === 'string') args.before = this.next_;
             else args.until = this.next_.until;
             const page = await fetch_alerts(args);
@@ -213,10 +288,10 @@ export class Feed {
         // Oldest first so the newest ends up on top.
         batch.sort((a, b) => String(a.received_at || a.ts || '').localeCompare(String(b.received_at || b.ts || '')));
         for (const a of batch) {
-            if (!matches(a, this.level_, this.q_)) continue;
+            if (!alert_passes(a, this.filter())) continue;
             if (a.id) {
                 if (this.ids_.has(a.id)) continue;
-                this.ids_.add(a.id);
+                this.ids_.set(a.id, a);
             }
             this.list_.prepend_newer(a);
             added++;
@@ -251,9 +326,10 @@ export class Feed {
                 continue;
             }
             const a = this.list_.at(i);
-            if (row.alert !== a) {
+            if (row.alert !== a || row.rev !== this.rev_) {
                 this.fill_row_(row, a);
                 row.alert = a;
+                row.rev = this.rev_;
             }
             row.node.hidden = false;
             row.node.style.transform = `translateY(${i * kRowHeight}px)`;
@@ -274,10 +350,11 @@ export class Feed {
             msg: el('span', 'msg'),
             src: el('span', 'src'),
             host: el('span', 'host'),
+            status: el('span', 'astatus'),
         };
         const lvl_cell = el('span');
         lvl_cell.appendChild(cells.lvl);
-        node.append(lvl_cell, cells.time, cells.cat, cells.msg, cells.src, cells.host);
+        node.append(lvl_cell, cells.time, cells.cat, cells.msg, cells.src, cells.host, cells.status);
         node.hidden = true;
         const row = { node, cells, alert: null };
         node.addEventListener('click', () => {
@@ -301,6 +378,11 @@ export class Feed {
         row.node.title = a.message || '';
         row.cells.src.textContent = a.src || '—';
         row.cells.host.textContent = a.hostname || '';
+        const status = a.status || 'new';
+        row.node.dataset.status = status;
+        row.cells.status.textContent = kStatusShort[status] || status.toUpperCase();
+        row.cells.status.className = `astatus st-${status}`;
+        row.cells.status.title = status_who(a);
     }
 
     // Arrow keys walk the list and keep the detail pane on the selected alert.
@@ -351,14 +433,34 @@ export class Feed {
     }
 }
 
+// "acknowledged by admin at …; resolved by bob at …" (empty for a new alert).
+export function status_who(a) {
+    const parts = [];
+    if (a.ack_by) parts.push(`acknowledged by ${a.ack_by} at ${date_time(a.ack_at)}`);
+    if (a.resolved_by) parts.push(`resolved by ${a.resolved_by} at ${date_time(a.resolved_at)}`);
+    return parts.join('; ');
+}
+
+// "10.0.0.1:4444 → 10.0.0.2:22 (TCP)"
+export function flow_text(f) {
+    if (!f || typeof f !== 'object') return '';
+    const proto = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6' }[f.proto] || `proto ${f.proto}`;
+    const ep = (ip, port) => (String(ip || '').includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+    return `${ep(f.src_ip, f.src_port)} → ${ep(f.dest_ip, f.dest_port)} (${proto})`;
+}
+
 export function render_detail(container, a) {
     clear(container);
     const fields = [
         ['LEVEL', a.level],
+        ['STATUS', (a.status || 'new').toUpperCase()],
+        ['ACKNOWLEDGED', a.ack_by ? `${a.ack_by} · ${date_time(a.ack_at)}` : ''],
+        ['RESOLVED', a.resolved_by ? `${a.resolved_by} · ${date_time(a.resolved_at)}` : ''],
         ['CATEGORY', a.category],
         ['TIMESTAMP (EVENT)', a.ts],
         ['RECEIVED', a.received_at],
         ['SOURCE', a.src || '—'],
+        ['FLOW', flow_text(a.flow)],
         ['AGENT ID', a.agent_id],
         ['HOSTNAME', a.hostname],
         ['ALERT ID', a.id],
