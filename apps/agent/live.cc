@@ -226,6 +226,8 @@ int run_live(const LiveOptions& options) {
             cs.rejected = sc.rejected;
             cs.dropped = sc.dropped;
             cs.spool_depth = sc.spool_depth;
+            cs.suppressed = sc.suppressed;
+            cs.suppressed_by_rule = sc.suppressed_by_rule;
             for (const auto& c : engine.category_stats()) {
                 if (c.emitted > 0) {
                     cs.by_category[std::string(c.category)] = c.emitted;
@@ -248,10 +250,11 @@ int run_live(const LiveOptions& options) {
     const auto sc = (*shipper)->counters();
     console.event(
         schema::Severity::kInfo, "AGENT",
-        fmt::format("stopped: {} packets, {} alerts, {} delivered, {} still spooled, "
-                    "{} dropped, {} capture drops",
-                    pump.stats().frames, counters.alerts.load(), sc.delivered, sc.spool_depth,
-                    sc.dropped, capture_stats.dropped + capture_stats.interface_dropped));
+        fmt::format("stopped: {} packets, {} alerts, {} suppressed, {} delivered, {} still "
+                    "spooled, {} dropped, {} capture drops",
+                    pump.stats().frames, counters.alerts.load(), sc.suppressed, sc.delivered,
+                    sc.spool_depth, sc.dropped,
+                    capture_stats.dropped + capture_stats.interface_dropped));
     return exit_code;
 }
 
