@@ -122,6 +122,25 @@ echo "ok: rule $rule_id suppressed $expected_hits alerts on the agent; hits_agen
 # 2. Deleted: the next run (same state folder, which still keeps the old rule) delivers them.
 deleted=$(api DELETE "/api/suppressions/$rule_id")
 python3 -c 'import json,sys; assert json.loads(sys.argv[1])["ok"]' "$deleted" || fail "delete answered $deleted"
+# What makes a running agent fetch again: the heartbeat answer names the new rules version.
+versions=$(python3 - "$ca" "$api_key" "$agent_port" "$work/agent/agent.json" <<'PY'
+import json, ssl, sys, urllib.request
+ca, key, port, identity = sys.argv[1:]
+me = json.load(open(identity))
+ctx = ssl.create_default_context(cafile=ca)
+def call(path, body=None):
+    req = urllib.request.Request(f"https://127.0.0.1:{port}{path}", method="POST" if body else "GET",
+                                 data=json.dumps(body).encode() if body else None,
+                                 headers={"X-API-Key": key, "Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req, context=ctx))
+rules = call("/api/agent/suppressions")
+hb = call("/api/agent/heartbeat", {"agent_id": me["agent_id"], "hostname": me.get("hostname", "")})
+print(rules["version"], hb.get("suppressions_version"), len(rules["rules"]))
+PY
+) || fail "agent API probe"
+read -r rules_version hb_version rules_left <<<"$versions"
+[ "$rules_version" = "$hb_version" ] && [ "$rules_left" = 0 ] ||
+  fail "rules version $rules_version, heartbeat version $hb_version, $rules_left rules left"
 replay "$work/agent2.log"
 grep -q " 0 suppressed" "$work/agent2.log" || { cat "$work/agent2.log"; fail "the agent still suppressed"; }
 wait_for 20 test "$(count "$category" "$source_ip")" -eq "$expected_hits" ||
