@@ -68,6 +68,11 @@ Result<FileLock> lock_file(const std::string& path);
 // True when the stream is an interactive terminal (colours are only used then).
 bool is_terminal(std::FILE* stream);
 
+// Appends everything this process writes to stdout and stderr (C streams and the OS standard
+// handles) to `path`, unbuffered, creating it with mode 0600 when missing: a service has no
+// console. An error names the path and the reason; the old streams are then left as they were.
+Status redirect_output(const std::string& path);
+
 // Installs handlers for the stop signals (SIGINT, SIGTERM; Ctrl-C / console close on Windows) that
 // only record the request, and ignores SIGPIPE. Call once from the main thread before starting
 // other threads.

@@ -3,7 +3,9 @@
 // behind the libpcap calls) and config paths.
 #include <gtest/gtest.h>
 
+#include <io.h>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +16,11 @@
 #include "capture/pump.h"
 #include "config/config.h"
 #include "platform/platform.h"
+
+// clang-format off
+#include <winsock2.h>
+#include <windows.h>
+// clang-format on
 
 namespace sentinel {
 namespace {
@@ -89,6 +96,59 @@ TEST(WindowsPlatform, LockFileIsExclusive) {
     auto again = platform::lock_file(path);
     EXPECT_TRUE(again.is_ok()) << "the lock is released when its holder goes away";
     again = Error{"released"};
+    fs::remove_all(dir);
+}
+
+// The child half of RedirectOutputWithoutStandardHandles: runs with no standard handles, as a
+// service does, and writes through each of the ways the agent writes.
+TEST(WindowsPlatform, RedirectOutputChild) {
+    const char* path = std::getenv("NS_REDIRECT_TO");
+    if (path == nullptr) {
+        GTEST_SKIP() << "run as a child by RedirectOutputWithoutStandardHandles";
+    }
+    if (::_fileno(stderr) >= 0) {
+        std::_Exit(5);  // not started the way a service is: the test would show nothing
+    }
+    if (!platform::redirect_output(path).is_ok()) {
+        std::_Exit(3);
+    }
+    std::printf("stdout line\n");
+    std::fprintf(stderr, "stderr line\n");
+    DWORD written = 0;
+    const char handle_line[] = "handle line\n";
+    ::WriteFile(::GetStdHandle(STD_ERROR_HANDLE), handle_line, sizeof(handle_line) - 1, &written,
+                nullptr);
+    std::_Exit(written == sizeof(handle_line) - 1 ? 0 : 4);
+}
+
+// A service starts without standard handles, so the C runtime gives stdout and stderr no
+// descriptor; the service's log must still get everything (Wine's service manager showed this).
+TEST(WindowsPlatform, RedirectOutputWithoutStandardHandles) {
+    const fs::path dir = temp_dir("redirect");
+    const std::string log = (dir / "service.log").string();
+    std::wstring exe(MAX_PATH, L'\0');
+    exe.resize(::GetModuleFileNameW(nullptr, exe.data(), MAX_PATH));
+    std::wstring command = L"\"" + exe + L"\" --gtest_filter=WindowsPlatform.RedirectOutputChild";
+    ASSERT_TRUE(::SetEnvironmentVariableA("NS_REDIRECT_TO", log.c_str()));
+    STARTUPINFOW startup{};
+    startup.cb = sizeof(startup);
+    startup.dwFlags = STARTF_USESTDHANDLES;  // all three handles null
+    PROCESS_INFORMATION child{};
+    const BOOL started = ::CreateProcessW(nullptr, command.data(), nullptr, nullptr, FALSE,
+                                          DETACHED_PROCESS, nullptr, nullptr, &startup, &child);
+    ::SetEnvironmentVariableA("NS_REDIRECT_TO", nullptr);
+    ASSERT_TRUE(started) << ::GetLastError();
+    ASSERT_EQ(::WaitForSingleObject(child.hProcess, 120'000), WAIT_OBJECT_0);
+    DWORD code = 99;
+    ::GetExitCodeProcess(child.hProcess, &code);
+    ::CloseHandle(child.hThread);
+    ::CloseHandle(child.hProcess);
+    EXPECT_EQ(code, 0u);
+    auto text = platform::read_file(log);
+    ASSERT_TRUE(text.is_ok()) << text.error();
+    EXPECT_NE(text->find("stdout line\n"), std::string::npos) << *text;
+    EXPECT_NE(text->find("stderr line\n"), std::string::npos) << *text;
+    EXPECT_NE(text->find("handle line\n"), std::string::npos) << *text;
     fs::remove_all(dir);
 }
 

@@ -141,7 +141,7 @@ PY
   ;;
 
 service)
-  "$here/service_check.sh" "$exe" "$work"
+  "$here/service_check.sh" "$exe" "$work" "$bin" "$src"
   ;;
 
 tray)
