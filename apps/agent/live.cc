@@ -72,6 +72,11 @@ std::string vt_status(const config::Config& config, const virustotal::Reputation
 
 }  // namespace
 
+std::string format_status(const LiveProgress& progress, const std::string& server) {
+    return fmt::format("Packets:{}  Alerts sent:{}  Server:{}", progress.packets.load(),
+                       progress.alerts_sent.load(), server);
+}
+
 int run_live(const LiveOptions& options) {
     const config::Config& config = options.config;
     transport::configure_logging(options.log_format, options.quiet);

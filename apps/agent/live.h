@@ -17,6 +17,10 @@ struct LiveProgress {
     std::atomic<uint64_t> alerts_sent{0};  // delivered to the server
 };
 
+// The Windows tray's "Show Status" text, the original's: "Packets:<n>  Alerts sent:<n>
+// Server:<url>".
+std::string format_status(const LiveProgress& progress, const std::string& server);
+
 // Everything the agent needs to capture (or replay a file) and ship alerts to the server.
 struct LiveOptions {
     config::Config config;

@@ -55,8 +55,7 @@ struct TrayContext {
 // "Show Status" (seed-behavior.md 7.2).
 std::string tray_status(void* context) {
     const auto* tray = static_cast<const TrayContext*>(context);
-    return fmt::format("Packets:{}  Alerts sent:{}  Server:{}", tray->progress.packets.load(),
-                       tray->progress.alerts_sent.load(), tray->server);
+    return sentinel::agent::format_status(tray->progress, tray->server);
 }
 
 struct ServiceContext {

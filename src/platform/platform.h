@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -139,6 +140,14 @@ struct TrayOptions {
 // icon can be shown (no desktop session; always outside Windows): the agent then runs headless.
 Status start_tray(const TrayOptions& options);
 void stop_tray();
+
+// The icon's menu as built, one line per item ("-" for a separator; " (disabled)" and
+// " (default)" marked), so it can be checked without a click; empty outside Windows.
+std::vector<std::string> tray_menu_items();
+
+// Carries out a menu item of the shown icon as if it were clicked; an error when no icon is shown.
+enum class TrayCommand { kOpenDashboard, kShowStatus, kStopAgent };
+Status tray_command(TrayCommand command);
 
 enum class EventType { kError, kWarning, kInformation };
 // Writes one entry (event id 1, category 0, `text` as its single insertion string) to the

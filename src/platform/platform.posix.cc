@@ -352,4 +352,10 @@ Status start_tray(const TrayOptions&) {
 }
 void stop_tray() {}
 
+std::vector<std::string> tray_menu_items() { return {}; }
+
+Status tray_command(TrayCommand) {
+    return Status::error("the notification-area icon exists only in the Windows agent");
+}
+
 }  // namespace sentinel::platform

@@ -4,13 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <io.h>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "agent/live.h"
 #include "capture/live_support.h"
 #include "capture/pcap_source.h"
 #include "capture/pump.h"
@@ -150,6 +153,58 @@ TEST(WindowsPlatform, RedirectOutputWithoutStandardHandles) {
     EXPECT_NE(text->find("stderr line\n"), std::string::npos) << *text;
     EXPECT_NE(text->find("handle line\n"), std::string::npos) << *text;
     fs::remove_all(dir);
+}
+
+TEST(WindowsTray, MenuHasTheOriginalItems) {
+    const std::vector<std::string> want = {"NetSentinel Agent (disabled)",
+                                           "-",
+                                           "Open Dashboard (default)",
+                                           "Show Status",
+                                           "-",
+                                           "Stop Agent"};
+    EXPECT_EQ(platform::tray_menu_items(), want);
+}
+
+TEST(WindowsTray, StatusTextIsTheOriginals) {
+    agent::LiveProgress progress;
+    progress.packets = 1234;
+    progress.alerts_sent = 7;
+    EXPECT_EQ(agent::format_status(progress, "https://10.0.0.5:8444"),
+              "Packets:1234  Alerts sent:7  Server:https://10.0.0.5:8444");
+}
+
+std::atomic<int> g_status_calls{0};
+std::string count_status(void*) {
+    ++g_status_calls;
+    return "Packets:1  Alerts sent:0  Server:https://127.0.0.1:8444";
+}
+
+// The menu's commands without a click: Show Status asks for the status text, Stop Agent stops
+// the agent (as Ctrl-C does) and closes the icon. Needs a desktop (windows.tray runs it under
+// Xvfb); without one there is no icon to command.
+TEST(WindowsTray, CommandsWorkWithoutClicks) {
+    EXPECT_FALSE(platform::tray_command(platform::TrayCommand::kShowStatus).is_ok());
+    platform::reset_stop_request();
+    ASSERT_TRUE(platform::install_stop_handlers().is_ok());
+    platform::TrayOptions options;
+    options.dashboard_url = "https://127.0.0.1:8443";
+    options.status = count_status;
+    const Status shown = platform::start_tray(options);
+    if (!shown.is_ok()) {
+        GTEST_SKIP() << "no notification area here: " << shown.message();
+    }
+    ASSERT_TRUE(platform::tray_command(platform::TrayCommand::kShowStatus).is_ok());
+    for (int i = 0; i < 600 && g_status_calls.load() == 0; ++i) {
+        ::Sleep(100);
+    }
+    EXPECT_EQ(g_status_calls.load(), 1);
+    EXPECT_FALSE(platform::stop_requested());
+    ASSERT_TRUE(platform::tray_command(platform::TrayCommand::kStopAgent).is_ok());
+    EXPECT_TRUE(platform::wait_for_stop(60));
+    EXPECT_EQ(platform::stop_signal(), SIGINT);
+    platform::stop_tray();
+    EXPECT_FALSE(platform::tray_command(platform::TrayCommand::kShowStatus).is_ok());
+    platform::reset_stop_request();
 }
 
 TEST(WindowsPlatform, StopRequestWaitsAndResets) {
