@@ -21,6 +21,10 @@ struct LiveProgress {
 // Server:<url>".
 std::string format_status(const LiveProgress& progress, const std::string& server);
 
+// The tray's "Open Dashboard" target: https://<server host>:<gui_port>, the dashboard (the original
+// opened the agent port, where no page is served).
+std::string dashboard_url(const config::Config& config);
+
 // Everything the agent needs to capture (or replay a file) and ship alerts to the server.
 struct LiveOptions {
     config::Config config;

@@ -311,9 +311,7 @@ int main(int argc, char** argv) {
                                                               live.config.agent_port)
                           .url;
         sentinel::platform::TrayOptions options;
-        options.dashboard_url =
-            fmt::format("https://{}:{}", sentinel::config::agent_connect_host(live.config),
-                        live.config.gui_port);
+        options.dashboard_url = sentinel::agent::dashboard_url(live.config);
         options.status = tray_status;
         options.context = &tray;
         const sentinel::Status shown = sentinel::platform::start_tray(options);

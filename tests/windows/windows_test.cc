@@ -173,6 +173,14 @@ TEST(WindowsTray, StatusTextIsTheOriginals) {
               "Packets:1234  Alerts sent:7  Server:https://10.0.0.5:8444");
 }
 
+TEST(WindowsTray, DashboardIsTheGuiPortNotTheAgentPort) {
+    config::Config config;
+    config.server_host = "10.0.0.5";
+    config.gui_port = 8443;
+    config.agent_port = 8444;
+    EXPECT_EQ(agent::dashboard_url(config), "https://10.0.0.5:8443");
+}
+
 std::atomic<int> g_status_calls{0};
 std::string count_status(void*) {
     ++g_status_calls;
@@ -204,6 +212,25 @@ TEST(WindowsTray, CommandsWorkWithoutClicks) {
     EXPECT_EQ(platform::stop_signal(), SIGINT);
     platform::stop_tray();
     EXPECT_FALSE(platform::tray_command(platform::TrayCommand::kShowStatus).is_ok());
+    platform::reset_stop_request();
+}
+
+// Open Dashboard hands the dashboard URL to the system's browser. Run only by windows.tray, which
+// points Wine's browser at a script that records the URL (elsewhere a real browser would open).
+TEST(WindowsTray, OpenDashboardOpensTheUrl) {
+    if (std::getenv("NS_TRAY_OPEN_DASHBOARD") == nullptr) {
+        GTEST_SKIP() << "run by windows.tray with a recording browser";
+    }
+    platform::reset_stop_request();
+    platform::TrayOptions options;
+    options.dashboard_url = std::getenv("NS_TRAY_OPEN_DASHBOARD");
+    options.status = count_status;
+    ASSERT_TRUE(platform::start_tray(options).is_ok());
+    EXPECT_TRUE(platform::tray_command(platform::TrayCommand::kOpenDashboard).is_ok());
+    // The command runs on the icon's thread; Stop Agent, posted after it, runs after it.
+    ASSERT_TRUE(platform::tray_command(platform::TrayCommand::kStopAgent).is_ok());
+    EXPECT_TRUE(platform::wait_for_stop(60));
+    platform::stop_tray();
     platform::reset_stop_request();
 }
 
