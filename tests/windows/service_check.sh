@@ -177,6 +177,26 @@ reg_query "$evkey" | grep -q EventMessageFile && fail "the Event Log source is s
 out=$(wine "$dir/sentinel-agent.exe" --stop 2>&1 | tr -d '\r') && fail "--stop after --remove succeeded"
 echo "ok removed (service and Event Log source); --stop now says: $out"
 
+# ---- 2b. no config beside the program: %ProgramData%\NetSentinel; no --iface: chosen itself --
+pd="$WINEPREFIX/drive_c/ProgramData/NetSentinel"
+rm -rf "$pd" && mkdir -p "$pd"
+mv "$dir/sentinel_config.json" "$dir/ca.crt" "$pd/"
+out=$(wine "$dir/sentinel-agent.exe" --install 2>&1 | tr -d '\r') || fail "--install without --iface: $out"
+reg_query "$key" | grep -qiF 'sentinel-agent.exe" --service' || fail "command line without --iface"
+reg_query "$key" | grep -qi -- '--iface' && fail "--install without --iface named an interface"
+session_alive
+out=$(wine "$dir/sentinel-agent.exe" --start 2>&1 | tr -d '\r') || fail "--start: $out"
+for _ in $(seq 1 100); do grep -q 'sniffing on' "$pd/sentinel-agent-service.log" 2>/dev/null && break; sleep 0.1; done
+pdlog=$(tr -d '\r' <"$pd/sentinel-agent-service.log" 2>/dev/null)
+grep -q 'sniffing on \\Device\\NPF_' <<<"$pdlog" || { echo "$pdlog"; fail "the service did not capture with the config from ProgramData"; }
+[ -f "$pd/state/agent.json" ] || fail "the state folder is not beside the ProgramData config"
+echo "ok without a config beside the program the service used %ProgramData%\\NetSentinel (config, CA, state"
+echo "   and log there) and chose the interface itself: $(grep -o 'sniffing on .*' <<<"$pdlog" | head -1)"
+out=$(wine "$dir/sentinel-agent.exe" --stop 2>&1 | tr -d '\r') || fail "--stop: $out"
+out=$(wine "$dir/sentinel-agent.exe" --remove 2>&1 | tr -d '\r') || fail "--remove: $out"
+mv "$pd/sentinel_config.json" "$pd/ca.crt" "$dir/"
+rm -rf "$pd"
+
 # ---- 3. the service replaying a capture to sentinel-server -------------------------------
 if [ -z "$have_server" ]; then
   echo "not shown: the service delivering to a server (sentinel-server is not built here)"
