@@ -72,6 +72,15 @@ std::string vt_status(const config::Config& config, const virustotal::Reputation
 
 }  // namespace
 
+std::string format_status(const LiveProgress& progress, const std::string& server) {
+    return fmt::format("Packets:{}  Alerts sent:{}  Server:{}", progress.packets.load(),
+                       progress.alerts_sent.load(), server);
+}
+
+std::string dashboard_url(const config::Config& config) {
+    return fmt::format("https://{}:{}", config::agent_connect_host(config), config.gui_port);
+}
+
 int run_live(const LiveOptions& options) {
     const config::Config& config = options.config;
     transport::configure_logging(options.log_format, options.quiet);
