@@ -306,17 +306,19 @@ std::pair<std::optional<IpAddress>, uint16_t> split_alert_src(std::string_view s
 AlertKey AlertKey::of(const schema::Alert& alert) {
     AlertKey key;
     const auto [src_addr, src_port] = split_alert_src(alert.src);
+    // The alert's own src is what the feed shows and groups by, so a rule made from a group
+    // matches it even when a detector reports the target there (SYN FLOOD at a victim).
+    key.src = src_addr;
     if (alert.flow) {
-        key.src = IpAddress::parse(alert.flow->src_ip);
+        if (!key.src) {
+            key.src = IpAddress::parse(alert.flow->src_ip);
+        }
         key.dst = IpAddress::parse(alert.flow->dest_ip);
         const bool icmp = alert.flow->proto == 1 || alert.flow->proto == 58;
         if (!icmp) {
             append_port(key, alert.flow->dest_port);
             append_port(key, alert.flow->src_port);
         }
-    }
-    if (!key.src) {
-        key.src = src_addr;
     }
     append_port(key, src_port);
     return key;

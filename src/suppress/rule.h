@@ -60,7 +60,7 @@ std::string cidr_text(const Cidr& cidr);
 
 // The parts of an alert that rules look at, extracted once so several rules can be tried cheaply.
 struct AlertKey {
-    std::optional<IpAddress> src;  // flow.src_ip, else the address part of alert.src
+    std::optional<IpAddress> src;  // the address part of alert.src, else flow.src_ip
     std::optional<IpAddress> dst;  // flow.dest_ip; none without a flow
     // Candidate ports: flow dest/src (not for ICMP, whose "ports" are type and code) and the port
     // of an "ip:port" / "[v6]:port" alert.src. 0 = none.
