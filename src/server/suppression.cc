@@ -101,15 +101,19 @@ void Suppressions::loop() {
             stopping = stop_;
         }
         if (!stopping && ++n % kReloadEveryFlushes == 0) {
-            auto v = store_.suppressions_version();
-            bool stale;
+            // Rules and hit counts other servers sharing the database changed show up here.
+            int64_t version_before;
+            uint64_t total_before;
             {
                 std::lock_guard lock(mu_);
-                stale = v && *v != version_;
+                version_before = version_;
+                total_before = total_;
             }
-            if (stale && reload()) {
+            if (reload()) {
                 std::lock_guard lock(mu_);
-                announce_locked_out(now, true);
+                if (version_ != version_before || total_ != total_before) {
+                    announce_locked_out(now, true);
+                }
             }
         }
         flush(now);
