@@ -72,6 +72,15 @@ std::string vt_status(const config::Config& config, const virustotal::Reputation
 
 }  // namespace
 
+std::string format_status(const LiveProgress& progress, const std::string& server) {
+    return fmt::format("Packets:{}  Alerts sent:{}  Server:{}", progress.packets.load(),
+                       progress.alerts_sent.load(), server);
+}
+
+std::string dashboard_url(const config::Config& config) {
+    return fmt::format("https://{}:{}", config::agent_connect_host(config), config.gui_port);
+}
+
 int run_live(const LiveOptions& options) {
     const config::Config& config = options.config;
     transport::configure_logging(options.log_format, options.quiet);
@@ -226,6 +235,8 @@ int run_live(const LiveOptions& options) {
             cs.rejected = sc.rejected;
             cs.dropped = sc.dropped;
             cs.spool_depth = sc.spool_depth;
+            cs.suppressed = sc.suppressed;
+            cs.suppressed_by_rule = sc.suppressed_by_rule;
             for (const auto& c : engine.category_stats()) {
                 if (c.emitted > 0) {
                     cs.by_category[std::string(c.category)] = c.emitted;
@@ -248,10 +259,11 @@ int run_live(const LiveOptions& options) {
     const auto sc = (*shipper)->counters();
     console.event(
         schema::Severity::kInfo, "AGENT",
-        fmt::format("stopped: {} packets, {} alerts, {} delivered, {} still spooled, "
-                    "{} dropped, {} capture drops",
-                    pump.stats().frames, counters.alerts.load(), sc.delivered, sc.spool_depth,
-                    sc.dropped, capture_stats.dropped + capture_stats.interface_dropped));
+        fmt::format("stopped: {} packets, {} alerts, {} suppressed, {} delivered, {} still "
+                    "spooled, {} dropped, {} capture drops",
+                    pump.stats().frames, counters.alerts.load(), sc.suppressed, sc.delivered,
+                    sc.spool_depth, sc.dropped,
+                    capture_stats.dropped + capture_stats.interface_dropped));
     return exit_code;
 }
 

@@ -17,6 +17,14 @@ struct LiveProgress {
     std::atomic<uint64_t> alerts_sent{0};  // delivered to the server
 };
 
+// The Windows tray's "Show Status" text, the original's: "Packets:<n>  Alerts sent:<n>
+// Server:<url>".
+std::string format_status(const LiveProgress& progress, const std::string& server);
+
+// The tray's "Open Dashboard" target: https://<server host>:<gui_port>, the dashboard (the original
+// opened the agent port, where no page is served).
+std::string dashboard_url(const config::Config& config);
+
 // Everything the agent needs to capture (or replay a file) and ship alerts to the server.
 struct LiveOptions {
     config::Config config;

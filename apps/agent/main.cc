@@ -55,12 +55,25 @@ struct TrayContext {
 // "Show Status" (seed-behavior.md 7.2).
 std::string tray_status(void* context) {
     const auto* tray = static_cast<const TrayContext*>(context);
-    return fmt::format("Packets:{}  Alerts sent:{}  Server:{}", tray->progress.packets.load(),
-                       tray->progress.alerts_sent.load(), tray->server);
+    return sentinel::agent::format_status(tray->progress, tray->server);
 }
 
-int run_service_body(void* options) {
-    return sentinel::agent::run_live(*static_cast<sentinel::agent::LiveOptions*>(options));
+struct ServiceContext {
+    sentinel::agent::LiveOptions* live = nullptr;
+    std::string log;  // where the service's messages go
+};
+
+int run_service_body(void* context) {
+    const auto* service = static_cast<const ServiceContext*>(context);
+    const int code = sentinel::agent::run_live(*service->live);
+    if (code != 0) {
+        // The service control manager only keeps the number; say where the reason is.
+        sentinel::platform::write_event_log(
+            service_spec().name, sentinel::platform::EventType::kError,
+            fmt::format("The service stopped with exit code {}; the reason is in {}", code,
+                        service->log));
+    }
+    return code;
 }
 
 // A service has no working directory of its own: its config sits next to the program, or in
@@ -162,6 +175,14 @@ int main(int argc, char** argv) {
         if (!live.capture.interface.empty()) {
             spec.arguments += " --iface \"" + live.capture.interface + "\"";
         }
+        if (!read_path.empty()) {
+            // A service that replays a capture to the server (then stops): for trying the
+            // service out without a live interface. It starts in the system folder, so the path
+            // must be absolute.
+            std::error_code ec;
+            spec.arguments += " --output server --read \"" +
+                              std::filesystem::absolute(read_path, ec).string() + "\"";
+        }
         const sentinel::Status s = service_command == "install" ? platform::install_service(spec)
                                    : service_command == "start" ? platform::start_service(spec.name)
                                    : service_command == "stop"
@@ -178,18 +199,22 @@ int main(int argc, char** argv) {
                                                  : "removed");
         return 0;
     }
+    ServiceContext service_context;
     if (service_mode) {
         if (config_option->count() == 0) {
             config_path = service_config_path();
         }
-        // A service has no console: its messages go to a log file beside the config.
+        // A service has no console: its messages go to a log file beside the config. When that
+        // cannot be opened, the Application log is the only place left to say so.
         const std::string log =
             (std::filesystem::path(config_path).parent_path() / "sentinel-agent-service.log")
                 .string();
-        if (std::freopen(log.c_str(), "a", stderr) != nullptr) {
-            std::setvbuf(stderr, nullptr, _IONBF, 0);
+        service_context.log = log;
+        if (const auto s = sentinel::platform::redirect_output(log); !s.is_ok()) {
+            sentinel::platform::write_event_log(service_spec().name,
+                                                sentinel::platform::EventType::kError,
+                                                "The service cannot write its log: " + s.message());
         }
-        std::freopen(log.c_str(), "a", stdout);
     }
 
     // Windows loads Npcap at run time; without it only --read works.
@@ -265,9 +290,11 @@ int main(int argc, char** argv) {
     live.log_format = log_format == "json" ? sentinel::transport::LogFormat::kJson
                                            : sentinel::transport::LogFormat::kText;
     if (service_mode) {
-        live.quiet = true;
-        auto code =
-            sentinel::platform::run_as_service(service_spec().name, run_service_body, &live);
+        // The log gets what the console would show (as the original service did), so that it
+        // says what the agent captures, where it sends alerts and how it stopped.
+        service_context.live = &live;
+        auto code = sentinel::platform::run_as_service(service_spec().name, run_service_body,
+                                                       &service_context);
         if (!code) {
             std::fprintf(stderr, "%s\n", code.error().c_str());
             return 2;
@@ -284,9 +311,7 @@ int main(int argc, char** argv) {
                                                               live.config.agent_port)
                           .url;
         sentinel::platform::TrayOptions options;
-        options.dashboard_url =
-            fmt::format("https://{}:{}", sentinel::config::agent_connect_host(live.config),
-                        live.config.gui_port);
+        options.dashboard_url = sentinel::agent::dashboard_url(live.config);
         options.status = tray_status;
         options.context = &tray;
         const sentinel::Status shown = sentinel::platform::start_tray(options);

@@ -33,6 +33,7 @@ enum class Kind : uint8_t {
     kSecret,        // string, never echoed
     kPath,          // non-empty string, resolved against the config's directory
     kUrl,           // http:// or https://
+    kSecretUrl,     // https:// whose path or query may hold a token: printed as scheme://host/...
     kPortList,      // array of ports
     kFeeds,         // array of {"path", "tier"}
     kStorage,       // {"backend", "dsn"}
@@ -104,6 +105,49 @@ const KeySpec kKeys[] = {
     {"agent_offline_after", Kind::kNumber, 1, 86400,
      "Seconds without contact after which an agent shows as offline.",
      SENTINEL_FIELD(agent_offline_after)},
+
+    // Server outputs (docs/outputs.md).
+    {"eve_log_path", Kind::kPath, 0, 0,
+     "EVE JSON lines file (Suricata style) every stored alert is appended to; absent: off.",
+     SENTINEL_FIELD(outputs.eve_log_path)},
+    {"syslog_host", Kind::kHost, 0, 0,
+     "RFC 5424 syslog receiver every stored alert is sent to (octet-counted TCP or TLS); "
+     "empty: off.",
+     SENTINEL_FIELD(outputs.syslog_host)},
+    {"syslog_port", Kind::kInteger, 0, 65535,
+     "Syslog receiver port; 0 means 514 for \"tcp\" and 6514 for \"tls\".",
+     SENTINEL_FIELD(outputs.syslog_port)},
+    {"syslog_transport", Kind::kHost, 0, 0,
+     "\"tcp\" (RFC 6587 octet counting) or \"tls\" (RFC 5425, TLS 1.2 or later).",
+     SENTINEL_FIELD(outputs.syslog_transport)},
+    {"syslog_ca_file", Kind::kPath, 0, 0,
+     "CA certificate (PEM) that verifies the syslog receiver; required for \"tls\".",
+     SENTINEL_FIELD(outputs.syslog_ca_file)},
+    {"syslog_facility", Kind::kHost, 0, 0,
+     "Syslog facility name: kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, "
+     "authpriv, ftp, local0 ... local7.",
+     SENTINEL_FIELD(outputs.syslog_facility)},
+    {"syslog_app_name", Kind::kHost, 0, 0,
+     "APP-NAME of the syslog messages (1 to 48 printable ASCII characters).",
+     SENTINEL_FIELD(outputs.syslog_app_name)},
+    {"webhook_url", Kind::kSecretUrl, 0, 0,
+     "https:// URL every stored alert is POSTed to as JSON (in small batches); absent: off.",
+     SENTINEL_FIELD(outputs.webhook_url)},
+    {"webhook_ca_file", Kind::kPath, 0, 0,
+     "CA bundle that verifies the webhook receiver; when absent, the system store.",
+     SENTINEL_FIELD(outputs.webhook_ca_file)},
+    {"webhook_secret", Kind::kSecret, 0, 0,
+     "HMAC-SHA256 key for the X-NetSentinel-Signature header; the NETSENTINEL_WEBHOOK_SECRET "
+     "environment variable wins. Empty: requests are not signed.",
+     SENTINEL_FIELD(outputs.webhook_secret)},
+    {"webhook_max_retries", Kind::kInteger, 0, 1000,
+     "Retries of a batch the webhook refuses with a 4xx status before it is dropped (counted); "
+     "unreachable receivers, 5xx, 408 and 429 are retried until the queue overflows.",
+     SENTINEL_FIELD(outputs.webhook_max_retries)},
+    {"output_queue_max", Kind::kInteger, 1, 10000000,
+     "Alerts each output buffers while its receiver is unreachable; beyond it the oldest are "
+     "dropped and counted.",
+     SENTINEL_FIELD(outputs.output_queue_max)},
 
     // Agent.
     {"virustotal_api_key", Kind::kSecret, 0, 0,
@@ -273,6 +317,8 @@ std::string expected_text(const KeySpec& k) {
             return "a non-empty string (a path)";
         case Kind::kUrl:
             return "a string starting with https:// or http://";
+        case Kind::kSecretUrl:
+            return "a string starting with https://";
         case Kind::kPortList:
             return "an array of port numbers from 1 to 65535";
         case Kind::kFeeds:
@@ -437,6 +483,14 @@ Status Loader::apply(const KeySpec& spec, const json& v, FieldRef field) {
             *std::get<std::string*>(field) = s;
             return Status::ok();
         }
+        case Kind::kSecretUrl: {
+            // Webhook URLs often carry their credential in the path (chat services do).
+            if (!v.is_string() || v.get_ref<const std::string&>().rfind("https://", 0) != 0) {
+                return fail(spec.name, expected, v, /*secret=*/true);
+            }
+            *std::get<std::string*>(field) = v.get<std::string>();
+            return Status::ok();
+        }
         case Kind::kPortList:
             return apply_ports(spec, v, std::get<std::vector<uint16_t>*>(field));
         case Kind::kFeeds:
@@ -596,6 +650,38 @@ Status check_ports(const Config& c, const Loader& loader) {
     return Status::ok();
 }
 
+constexpr std::string_view kFacilities[] = {"kern",     "user",   "mail",   "daemon", "auth",
+                                            "syslog",   "lpr",    "news",   "uucp",   "cron",
+                                            "authpriv", "ftp",    "local0", "local1", "local2",
+                                            "local3",   "local4", "local5", "local6", "local7"};
+
+// Values the key table types only as strings; `doc` gives the rejected value for the message.
+Status check_outputs(const Config& c, const json& doc, const Loader& loader) {
+    const OutputsConfig& o = c.outputs;
+    auto value = [&doc](const char* key) { return doc.contains(key) ? doc[key] : json(); };
+    if (o.syslog_transport != "tcp" && o.syslog_transport != "tls") {
+        return loader.fail("syslog_transport", "\"tcp\" or \"tls\"", value("syslog_transport"));
+    }
+    if (std::find(std::begin(kFacilities), std::end(kFacilities), o.syslog_facility) ==
+        std::end(kFacilities)) {
+        return loader.fail("syslog_facility", "a facility name such as \"local0\" or \"daemon\"",
+                           value("syslog_facility"));
+    }
+    const bool app_name_ok = !o.syslog_app_name.empty() && o.syslog_app_name.size() <= 48 &&
+                             std::all_of(o.syslog_app_name.begin(), o.syslog_app_name.end(),
+                                         [](char ch) { return ch > 32 && ch < 127; });
+    if (!app_name_ok) {
+        return loader.fail("syslog_app_name", "1 to 48 printable ASCII characters without spaces",
+                           value("syslog_app_name"));
+    }
+    if (!o.syslog_host.empty() && o.syslog_transport == "tls" && o.syslog_ca_file.empty()) {
+        return loader.fail_text(
+            "\"syslog_ca_file\" must name the CA that verifies the receiver when "
+            "\"syslog_transport\" is \"tls\"");
+    }
+    return Status::ok();
+}
+
 std::string base_dir_of(const std::string& path) {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -616,6 +702,10 @@ ordered_json value_json(const KeySpec& spec, FieldRef field, const Config& confi
         case Kind::kPath: {
             const std::string& s = *std::get<std::string*>(field);
             return effective ? resolve_path(config, s) : s;
+        }
+        case Kind::kSecretUrl: {
+            const std::string& s = *std::get<std::string*>(field);
+            return effective ? mask_url(s) : s;
         }
         case Kind::kRedirectPort:
             return effective ? ordered_json(config.effective_redirect_port())
@@ -712,6 +802,9 @@ Result<Config> parse_config(const std::string& text, const std::string& path,
     if (Status s = check_ports(c, loader); !s) {
         return Error{s.message()};
     }
+    if (Status s = check_outputs(c, doc, loader); !s) {
+        return Error{s.message()};
+    }
 
     const char* env_key = std::getenv("VIRUSTOTAL_API_KEY");
     if (env_key != nullptr && *env_key != '\0') {
@@ -719,6 +812,13 @@ Result<Config> parse_config(const std::string& text, const std::string& path,
         c.virustotal_api_key_source = "environment";
     } else if (!c.virustotal_api_key.empty()) {
         c.virustotal_api_key_source = "config";
+    }
+    const char* env_secret = std::getenv("NETSENTINEL_WEBHOOK_SECRET");
+    if (env_secret != nullptr && *env_secret != '\0') {
+        c.outputs.webhook_secret = env_secret;
+        c.outputs.webhook_secret_source = "environment";
+    } else if (!c.outputs.webhook_secret.empty()) {
+        c.outputs.webhook_secret_source = "config";
     }
 
     c.source_path = path;
@@ -810,6 +910,25 @@ std::string mask_secret(const std::string& secret) {
         return "";
     }
     return fmt::format("**** ({} chars)", secret.size());
+}
+
+std::string mask_url(const std::string& url) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string::npos) {
+        return url.empty() ? "" : "****";
+    }
+    const auto host_start = scheme + 3;
+    auto host_end = url.find_first_of("/?#", host_start);
+    std::string authority = url.substr(
+        host_start, host_end == std::string::npos ? std::string::npos : host_end - host_start);
+    if (const auto at = authority.rfind('@'); at != std::string::npos) {
+        authority.erase(0, at + 1);
+    }
+    std::string out = url.substr(0, host_start) + authority;
+    if (host_end != std::string::npos && host_end + 1 < url.size()) {
+        out += "/****";
+    }
+    return out;
 }
 
 std::string mask_dsn(const std::string& dsn) {

@@ -79,6 +79,23 @@ struct StorageConfig {
     std::string dsn;                 // PostgreSQL connection string (secret: masked when printed)
 };
 
+// Server-side alert outputs (src/outputs): each is off while its destination is empty.
+struct OutputsConfig {
+    std::string eve_log_path;                // EVE JSON lines file
+    std::string syslog_host;                 // RFC 5424 receiver
+    uint16_t syslog_port = 0;                // 0: 514 for "tcp", 6514 for "tls"
+    std::string syslog_transport = "tcp";    // "tcp" or "tls"
+    std::string syslog_ca_file;              // verifies a "tls" receiver (required for "tls")
+    std::string syslog_facility = "local0";  // kern..local7 by name
+    std::string syslog_app_name = "netsentinel";
+    std::string webhook_url;      // https:// only
+    std::string webhook_ca_file;  // empty: the system trust store
+    std::string webhook_secret;   // secret; NETSENTINEL_WEBHOOK_SECRET in the environment wins
+    std::string webhook_secret_source;   // "environment", "config" or "" (no signature)
+    uint32_t webhook_max_retries = 5;    // attempts for a batch the receiver refuses (4xx)
+    uint32_t output_queue_max = 10'000;  // alerts buffered per output; the oldest go first
+};
+
 // Everything in sentinel_config.json, typed, with the defaults that apply when a key is absent.
 // One loader serves the server, the agent and sentinel-certs.
 struct Config {
@@ -123,6 +140,7 @@ struct Config {
     std::string state_dir = "/var/lib/netsentinel";
 
     DetectorConfig detectors;
+    OutputsConfig outputs;
 
     // The redirect port after applying the "gui_port - 1" default.
     uint16_t effective_redirect_port() const {
@@ -162,6 +180,10 @@ std::string resolve_path(const Config& config, const std::string& path);
 
 // "****" plus the length for a non-empty secret ("" stays ""); never any part of the value.
 std::string mask_secret(const std::string& secret);
+
+// A URL reduced to scheme://host[:port], plus "/****" when it had a path, query or fragment
+// (user info dropped): webhook URLs often carry their credential there.
+std::string mask_url(const std::string& url);
 
 // A PostgreSQL connection string with its password (URI user info, password= keyword or query
 // parameter) replaced by "****".

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -67,6 +68,11 @@ Result<FileLock> lock_file(const std::string& path);
 
 // True when the stream is an interactive terminal (colours are only used then).
 bool is_terminal(std::FILE* stream);
+
+// Appends everything this process writes to stdout and stderr (C streams and the OS standard
+// handles) to `path`, unbuffered, creating it with mode 0600 when missing: a service has no
+// console. An error names the path and the reason; the old streams are then left as they were.
+Status redirect_output(const std::string& path);
 
 // Installs handlers for the stop signals (SIGINT, SIGTERM; Ctrl-C / console close on Windows) that
 // only record the request, and ignores SIGPIPE. Call once from the main thread before starting
@@ -134,6 +140,14 @@ struct TrayOptions {
 // icon can be shown (no desktop session; always outside Windows): the agent then runs headless.
 Status start_tray(const TrayOptions& options);
 void stop_tray();
+
+// The icon's menu as built, one line per item ("-" for a separator; " (disabled)" and
+// " (default)" marked), so it can be checked without a click; empty outside Windows.
+std::vector<std::string> tray_menu_items();
+
+// Carries out a menu item of the shown icon as if it were clicked; an error when no icon is shown.
+enum class TrayCommand { kOpenDashboard, kShowStatus, kStopAgent };
+Status tray_command(TrayCommand command);
 
 enum class EventType { kError, kWarning, kInformation };
 // Writes one entry (event id 1, category 0, `text` as its single insertion string) to the

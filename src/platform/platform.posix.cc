@@ -251,6 +251,24 @@ Result<FileLock> lock_file(const std::string& path) {
 
 bool is_terminal(std::FILE* stream) { return stream != nullptr && ::isatty(::fileno(stream)) == 1; }
 
+Status redirect_output(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return Status::error("cannot open " + path + ": " + errno_text(errno));
+    }
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const bool ok = ::dup2(fd, STDOUT_FILENO) >= 0 && ::dup2(fd, STDERR_FILENO) >= 0;
+    const int err = errno;
+    ::close(fd);
+    if (!ok) {
+        return Status::error("cannot redirect output to " + path + ": " + errno_text(err));
+    }
+    std::setvbuf(stdout, nullptr, _IONBF, 0);
+    std::setvbuf(stderr, nullptr, _IONBF, 0);
+    return Status::ok();
+}
+
 Status install_stop_handlers() {
     if (g_wake_pipe[0] < 0) {
         if (::pipe(g_wake_pipe) != 0) {
@@ -333,5 +351,11 @@ Status start_tray(const TrayOptions&) {
     return Status::error("the notification-area icon exists only in the Windows agent");
 }
 void stop_tray() {}
+
+std::vector<std::string> tray_menu_items() { return {}; }
+
+Status tray_command(TrayCommand) {
+    return Status::error("the notification-area icon exists only in the Windows agent");
+}
 
 }  // namespace sentinel::platform

@@ -223,6 +223,39 @@ bool is_terminal(std::FILE* stream) {
     return stream != nullptr && ::_isatty(::_fileno(stream)) != 0;
 }
 
+Status redirect_output(const std::string& path) {
+    int fd = -1;
+    if (::_sopen_s(&fd, path.c_str(), _O_WRONLY | _O_CREAT | _O_APPEND | _O_BINARY, _SH_DENYNO,
+                   _S_IREAD | _S_IWRITE) != 0) {
+        return Status::error("cannot open " + path + ": " + std::strerror(errno));
+    }
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const bool ok = ::_dup2(fd, 1) == 0 && ::_dup2(fd, 2) == 0;
+    const int err = errno;
+    ::_close(fd);
+    if (!ok) {
+        return Status::error("cannot redirect output to " + path + ": " + std::strerror(err));
+    }
+#ifndef _UCRT
+    // A service starts without standard handles, so msvcrt gives stdout and stderr no descriptor
+    // at all (-2): writes to them fail and freopen() refuses them. Descriptors 1 and 2 now exist;
+    // attach the streams to them.
+    stdout->_file = 1;
+    stderr->_file = 2;
+#else
+    // The UCRT reopens a stream that has no descriptor.
+    std::freopen(path.c_str(), "ab", stdout);
+    std::freopen(path.c_str(), "ab", stderr);
+#endif
+    // Code that writes to the OS handles directly (the log's console sink) follows as well.
+    ::SetStdHandle(STD_OUTPUT_HANDLE, reinterpret_cast<HANDLE>(::_get_osfhandle(1)));
+    ::SetStdHandle(STD_ERROR_HANDLE, reinterpret_cast<HANDLE>(::_get_osfhandle(2)));
+    std::setvbuf(stdout, nullptr, _IONBF, 0);
+    std::setvbuf(stderr, nullptr, _IONBF, 0);
+    return Status::ok();
+}
+
 Status install_stop_handlers() {
     if (g_stop_event == nullptr) {
         g_stop_event = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);

@@ -12,7 +12,9 @@
 #include <csignal>
 #include <cstdio>
 #include <future>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace sentinel::platform {
 
@@ -32,6 +34,17 @@ std::wstring widen(const std::string& text) {
         ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
     std::wstring out(static_cast<size_t>(n), L'\0');
     ::MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(), n);
+    return out;
+}
+
+std::string narrow(const wchar_t* text) {
+    const int n = ::WideCharToMultiByte(CP_UTF8, 0, text, -1, nullptr, 0, nullptr, nullptr);
+    if (n <= 1) {
+        return {};
+    }
+    std::string out(static_cast<size_t>(n), '\0');
+    ::WideCharToMultiByte(CP_UTF8, 0, text, -1, out.data(), n, nullptr, nullptr);
+    out.resize(static_cast<size_t>(n - 1));
     return out;
 }
 
@@ -62,8 +75,12 @@ void show_status(HWND window) {
     ::Shell_NotifyIconW(NIM_MODIFY, &balloon);
 }
 
-void show_menu(HWND window) {
+// The icon's menu, the original's items (seed-behavior.md 7.2); the caller destroys it.
+HMENU build_menu() {
     HMENU menu = ::CreatePopupMenu();
+    if (menu == nullptr) {
+        return nullptr;
+    }
     ::AppendMenuW(menu, MF_STRING | MF_GRAYED, 0, L"NetSentinel Agent");
     ::AppendMenuW(menu, MF_SEPARATOR, 0, nullptr);
     ::AppendMenuW(menu, MF_STRING, kOpenDashboard, L"Open Dashboard");
@@ -71,6 +88,14 @@ void show_menu(HWND window) {
     ::AppendMenuW(menu, MF_SEPARATOR, 0, nullptr);
     ::AppendMenuW(menu, MF_STRING, kStopAgent, L"Stop Agent");
     ::SetMenuDefaultItem(menu, kOpenDashboard, FALSE);
+    return menu;
+}
+
+void show_menu(HWND window) {
+    HMENU menu = build_menu();
+    if (menu == nullptr) {
+        return;
+    }
     POINT at{};
     ::GetCursorPos(&at);
     ::SetForegroundWindow(window);  // so the menu closes when the user clicks elsewhere
@@ -176,6 +201,48 @@ Status start_tray(const TrayOptions& options) {
         g_thread.join();
     }
     return s;
+}
+
+std::vector<std::string> tray_menu_items() {
+    std::vector<std::string> items;
+    HMENU menu = build_menu();
+    if (menu == nullptr) {
+        return items;
+    }
+    const int count = ::GetMenuItemCount(menu);
+    const UINT default_id = ::GetMenuDefaultItem(menu, FALSE, 0);
+    for (int i = 0; i < count; ++i) {
+        const UINT state = ::GetMenuState(menu, static_cast<UINT>(i), MF_BYPOSITION);
+        if ((state & MF_SEPARATOR) != 0) {
+            items.emplace_back("-");
+            continue;
+        }
+        wchar_t label[64] = {};
+        ::GetMenuStringW(menu, static_cast<UINT>(i), label, 64, MF_BYPOSITION);
+        std::string item = narrow(label);
+        if ((state & MF_GRAYED) != 0) {
+            item += " (disabled)";
+        }
+        if (default_id != static_cast<UINT>(-1) && ::GetMenuItemID(menu, i) == default_id) {
+            item += " (default)";
+        }
+        items.push_back(std::move(item));
+    }
+    ::DestroyMenu(menu);
+    return items;
+}
+
+Status tray_command(TrayCommand command) {
+    HWND window = g_window.load();
+    if (window == nullptr) {
+        return Status::error("the notification-area icon is not shown");
+    }
+    const UINT id = command == TrayCommand::kOpenDashboard ? kOpenDashboard
+                    : command == TrayCommand::kShowStatus  ? kShowStatus
+                                                           : kStopAgent;
+    return ::PostMessageW(window, WM_COMMAND, id, 0)
+               ? Status::ok()
+               : Status::error("the notification-area icon did not take the command");
 }
 
 void stop_tray() {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/log.h"
+#include "outputs/outputs.h"
 #include "server/api.h"
 #include "server/auth.h"
 #include "server/http_server.h"
@@ -55,6 +56,26 @@ std::string url_host(const config::Config& c) {
     return h;
 }
 
+// Seconds a stopping server keeps delivering queued alerts to slow or unreachable receivers.
+constexpr double kOutputDrainSeconds = 5;
+
+// The alert outputs (src/outputs): every alert committed here, once, after its commit.
+Status start_outputs(const config::Config& c, std::unique_ptr<outputs::Outputs>& out,
+                     Metrics& metrics, LiveState& live) {
+    auto created = outputs::Outputs::create(c);
+    if (!created)
+        return Status::error((c.source_path.empty() ? "config" : c.source_path) + ": " +
+                             created.error());
+    out = std::move(created).value();
+    for (const auto& line : out->describe())
+        SENTINEL_LOG(info, "outputs", "alert output {}", line);
+    out->start();
+    metrics.set_outputs(out.get());
+    outputs::Outputs* o = out.get();
+    live.set_commit_listener([o](const std::vector<schema::Alert>& fresh) { o->submit(fresh); });
+    return Status::ok();
+}
+
 }  // namespace
 
 std::string database_path(const config::Config& c) {
@@ -77,6 +98,7 @@ std::string banner(const config::Config& c, uint16_t gui, uint16_t agent, uint16
 
 struct ServerApp::Parts {
     std::unique_ptr<store::Store> store;
+    std::unique_ptr<outputs::Outputs> outputs;  // outlives everything that submits to it
     Metrics metrics;
     std::unique_ptr<LiveState> live;
     std::unique_ptr<Auth> auth;
@@ -116,6 +138,8 @@ Status ServerApp::start() {
     if (!agents)
         return agents.status();
     p.live->load(*summary, std::move(agents).value());
+    if (Status st = start_outputs(config_, p.outputs, p.metrics, *p.live); !st)
+        return st;
     // Other servers sharing the database (PostgreSQL): their alerts and agent updates reach
     // this server's stats, timeline and dashboards as if received here.
     LiveState* live = p.live.get();
@@ -165,7 +189,8 @@ void ServerApp::run(const RunOptions& options) {
         options.on_ready(gui_port(), agent_port(), redirect_port());
     p.http->run(options.threads, options.handle_signals);
     p.api->stop_worker();
-    p.store->close();  // commits everything still queued
+    p.store->close();                      // commits everything still queued
+    p.outputs->stop(kOutputDrainSeconds);  // after the last commit has been handed over
     if (options.print_banner) {
         std::puts("NetSentinel server stopped");
         std::fflush(stdout);

@@ -219,6 +219,9 @@ void LiveState::alerts_committed(const std::string& agent_id,
         notify({}, false, false, true);
         return;
     }
+    if (!remote && commit_listener_) {
+        commit_listener_(fresh);
+    }
     std::vector<std::string> json;
     json.reserve(fresh.size());
     {

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -100,6 +101,12 @@ class LiveState {
     // sharing the database stored them (counted in stats, not in this server's metrics).
     void alerts_committed(const std::string& agent_id, const std::vector<schema::Alert>& fresh,
                           bool remote = false);
+    // Called with the alerts of every local commit (never `remote` ones), on the committing
+    // thread, before subscribers are notified; the server hands them to its outputs. Set once
+    // before serving.
+    void set_commit_listener(std::function<void(const std::vector<schema::Alert>&)> listener) {
+        commit_listener_ = std::move(listener);
+    }
     // After a heartbeat commit.
     void agents_changed();
     // Another server stored agent records: adopt the stored figures (last_seen never goes back)
@@ -144,6 +151,7 @@ class LiveState {
 
     LiveOptions options_;
     Metrics& metrics_;
+    std::function<void(const std::vector<schema::Alert>&)> commit_listener_;
     std::mutex mu_;
     std::map<std::string, store::AgentRecord> agents_;
     std::map<std::string, bool> last_online_;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "outputs/outputs.h"
+
 namespace sentinel::server {
 
 namespace {
@@ -12,6 +14,37 @@ constexpr std::array<const char*, static_cast<size_t>(Reject::kCount)> kRejectNa
 constexpr std::array<const char*, static_cast<size_t>(ConnError::kCount)> kConnNames = {
     "tls_handshake", "plain_http_on_tls", "timeout",
     "read_error",    "ws_slow_client",    "connection_limit"};
+// netsentinel_output_*{output="eve|syslog|webhook"} (docs/outputs.md).
+void render_outputs(std::string& out, const std::vector<outputs::OutputStats>& stats) {
+    struct Series {
+        const char* name;
+        const char* type;
+        const char* help;
+        uint64_t (*value)(const outputs::OutputStats&);
+    };
+    static constexpr Series kSeries[] = {
+        {"netsentinel_output_sent_total", "counter", "Alerts delivered to the output's receiver.",
+         [](const outputs::OutputStats& s) { return s.sent; }},
+        {"netsentinel_output_dropped_total", "counter",
+         "Alerts discarded: queue full while the receiver was down, or refused past the retry "
+         "limit.",
+         [](const outputs::OutputStats& s) { return s.dropped; }},
+        {"netsentinel_output_retries_total", "counter", "Failed delivery attempts.",
+         [](const outputs::OutputStats& s) { return s.retries; }},
+        {"netsentinel_output_queue_depth", "gauge", "Alerts waiting for delivery.",
+         [](const outputs::OutputStats& s) { return s.queue_depth; }},
+        {"netsentinel_output_connected", "gauge", "1 when the last delivery attempt succeeded.",
+         [](const outputs::OutputStats& s) { return static_cast<uint64_t>(s.connected); }},
+    };
+    for (const Series& series : kSeries) {
+        out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", series.name, series.help, series.name,
+                           series.type);
+        for (const auto& s : stats) {
+            out += fmt::format("{}{{output=\"{}\"}} {}\n", series.name, s.name, series.value(s));
+        }
+    }
+}
+
 }  // namespace
 
 void Metrics::observe_commit(double seconds) {
@@ -76,6 +109,9 @@ std::string Metrics::render(uint64_t agents_online) const {
     line(fmt::format("netsentinel_store_commit_seconds_sum {}",
                      static_cast<double>(commit_sum_us_.load()) / 1e6));
     line(fmt::format("netsentinel_store_commit_seconds_count {}", commit_count_.load()));
+    if (outputs_ != nullptr && !outputs_->empty()) {
+        render_outputs(out, outputs_->stats());
+    }
     return out;
 }
 

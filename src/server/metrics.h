@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <string>
 
+namespace sentinel::outputs {
+class Outputs;
+}
+
 namespace sentinel::server {
 
 enum class Reject : size_t {
@@ -47,6 +51,9 @@ class Metrics {
     uint64_t rejections(Reject r) const { return rejections_[static_cast<size_t>(r)]; }
     uint64_t conn_errors(ConnError e) const { return conn_errors_[static_cast<size_t>(e)]; }
 
+    // Adds the netsentinel_output_* series of these outputs to render(); set once before serving.
+    void set_outputs(const outputs::Outputs* outputs) { outputs_ = outputs; }
+
     // Prometheus exposition text; agents_online is supplied by the caller.
     std::string render(uint64_t agents_online) const;
 
@@ -61,6 +68,7 @@ class Metrics {
     std::array<std::atomic<uint64_t>, kBuckets.size() + 1> commit_buckets_{};
     std::atomic<uint64_t> commit_count_{0};
     std::atomic<uint64_t> commit_sum_us_{0};
+    const outputs::Outputs* outputs_ = nullptr;
 };
 
 }  // namespace sentinel::server

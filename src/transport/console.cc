@@ -173,6 +173,11 @@ void Console::stats(const ConsoleStats& s) {
         j["dropped"] = s.dropped;
         j["spool_depth"] = s.spool_depth;
         j["detections"] = s.by_category;
+        j["suppressed"] = s.suppressed;
+        auto& by_rule = j["suppressed_by_rule"] = nlohmann::ordered_json::object();
+        for (const auto& [id, count] : s.suppressed_by_rule) {
+            by_rule[std::to_string(id)] = count;
+        }
         write(dump(j));
         return;
     }
@@ -182,6 +187,17 @@ void Console::stats(const ConsoleStats& s) {
                        std::to_string(s.delivered) + "  spooled " + std::to_string(s.spool_depth) +
                        "  rejected " + std::to_string(s.rejected) + "  lost " +
                        std::to_string(s.dropped);
+    if (s.suppressed > 0) {
+        line += "  suppressed " + std::to_string(s.suppressed);
+        std::string rules;
+        for (const auto& [id, count] : s.suppressed_by_rule) {
+            rules += (rules.empty() ? "" : ", ") + ("rule " + std::to_string(id)) + ": " +
+                     std::to_string(count);
+        }
+        if (!rules.empty()) {
+            line += " (" + rules + ")";
+        }
+    }
     if (!s.by_category.empty()) {
         line += "  |";
         for (const auto& [category, count] : s.by_category) {

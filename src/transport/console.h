@@ -29,7 +29,9 @@ struct ConsoleStats {
     uint64_t rejected = 0;
     uint64_t dropped = 0;
     uint64_t spool_depth = 0;
-    std::map<std::string, uint64_t> by_category = {};  // detections per category
+    std::map<std::string, uint64_t> by_category = {};     // detections per category
+    uint64_t suppressed = 0;                              // dropped by suppression rules
+    std::map<int64_t, uint64_t> suppressed_by_rule = {};  // rule id -> alerts
 };
 
 // The agent's console: the original's coloured alert lines

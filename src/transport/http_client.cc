@@ -123,6 +123,16 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(HttpOptions options) {
 
 HttpResult HttpClient::post_json(std::string_view path, std::string_view body, long timeout_ms,
                                  const std::atomic<double>* abort_at) {
+    return perform(true, path, body, timeout_ms, abort_at);
+}
+
+HttpResult HttpClient::get_json(std::string_view path, long timeout_ms,
+                                const std::atomic<double>* abort_at) {
+    return perform(false, path, {}, timeout_ms, abort_at);
+}
+
+HttpResult HttpClient::perform(bool post, std::string_view path, std::string_view body,
+                               long timeout_ms, const std::atomic<double>* abort_at) {
     HttpResult result;
     CURL* curl = static_cast<CURL*>(curl_);
     curl_easy_reset(curl);  // keeps the live connection and session cache
@@ -132,9 +142,13 @@ HttpResult HttpClient::post_json(std::string_view path, std::string_view body, l
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    if (post) {
+        curl_easy_setopt(curl, CURLOPT_POST, 1L);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    } else {
+        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(header_list_));
     curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);

@@ -43,9 +43,10 @@ struct HttpResult {
 // URL is https. Both clients (libcurl, WinHTTP) start with it.
 Result<bool> check_http_options(HttpOptions& options);
 
-// HTTPS POSTs of JSON with libcurl: TLS 1.2 or newer, the server verified against ca_cert only
-// (not the system store) unless insecure; the standard proxy variables (https_proxy, no_proxy)
-// apply. One connection is kept alive between requests. Not thread-safe: one owner thread.
+// HTTPS requests (POST of JSON, GET) with libcurl: TLS 1.2 or newer, the server verified against
+// ca_cert only (not the system store) unless insecure; the standard proxy variables (https_proxy,
+// no_proxy) apply. One connection is kept alive between requests. Not thread-safe: one owner
+// thread.
 class HttpClient {
   public:
     // Fails when the URL is not https (unless insecure) or the CA file is missing (unless
@@ -60,11 +61,17 @@ class HttpClient {
     // move it earlier while the request runs).
     HttpResult post_json(std::string_view path, std::string_view body, long timeout_ms,
                          const std::atomic<double>* abort_at = nullptr);
+    // GETs base_url + path (expecting JSON back); same timeout and abort rules as post_json.
+    HttpResult get_json(std::string_view path, long timeout_ms,
+                        const std::atomic<double>* abort_at = nullptr);
 
     const HttpOptions& options() const { return options_; }
 
   private:
     explicit HttpClient(HttpOptions options);
+    // One request; `body` is sent only when `post`.
+    HttpResult perform(bool post, std::string_view path, std::string_view body, long timeout_ms,
+                       const std::atomic<double>* abort_at);
     HttpOptions options_;
     void* curl_ = nullptr;         // CURL*
     void* header_list_ = nullptr;  // curl_slist*

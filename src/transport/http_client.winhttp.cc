@@ -406,6 +406,16 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(HttpOptions options) {
 
 HttpResult HttpClient::post_json(std::string_view path, std::string_view body, long timeout_ms,
                                  const std::atomic<double>* abort_at) {
+    return perform(true, path, body, timeout_ms, abort_at);
+}
+
+HttpResult HttpClient::get_json(std::string_view path, long timeout_ms,
+                                const std::atomic<double>* abort_at) {
+    return perform(false, path, {}, timeout_ms, abort_at);
+}
+
+HttpResult HttpClient::perform(bool post, std::string_view path, std::string_view body,
+                               long timeout_ms, const std::atomic<double>* abort_at) {
     HttpResult result;
     State& s = *static_cast<State*>(curl_);
     const auto fail = [&result](DWORD code, const std::string& prefix = {}) {
@@ -426,9 +436,9 @@ HttpResult HttpClient::post_json(std::string_view path, std::string_view body, l
     }
 
     const std::wstring target = s.path_prefix + widen(path);
-    HINTERNET request =
-        ::WinHttpOpenRequest(s.connect, L"POST", target.c_str(), nullptr, WINHTTP_NO_REFERER,
-                             WINHTTP_DEFAULT_ACCEPT_TYPES, s.https ? WINHTTP_FLAG_SECURE : 0);
+    HINTERNET request = ::WinHttpOpenRequest(
+        s.connect, post ? L"POST" : L"GET", target.c_str(), nullptr, WINHTTP_NO_REFERER,
+        WINHTTP_DEFAULT_ACCEPT_TYPES, s.https ? WINHTTP_FLAG_SECURE : 0);
     if (request == nullptr) {
         return fail(::GetLastError());
     }
@@ -503,9 +513,12 @@ HttpResult HttpClient::post_json(std::string_view path, std::string_view body, l
         }
     };
 
-    BOOL ok = ::WinHttpSendRequest(request, s.headers.c_str(), static_cast<DWORD>(-1L),
-                                   const_cast<char*>(body.data()), static_cast<DWORD>(body.size()),
-                                   static_cast<DWORD>(body.size()), 0);
+    BOOL ok =
+        post ? ::WinHttpSendRequest(request, s.headers.c_str(), static_cast<DWORD>(-1L),
+                                    const_cast<char*>(body.data()), static_cast<DWORD>(body.size()),
+                                    static_cast<DWORD>(body.size()), 0)
+             : ::WinHttpSendRequest(request, s.headers.c_str(), static_cast<DWORD>(-1L),
+                                    WINHTTP_NO_REQUEST_DATA, 0, 0, 0);
     if (ok) {
         ok = ::WinHttpReceiveResponse(request, nullptr);
     }

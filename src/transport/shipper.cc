@@ -9,8 +9,10 @@
 #include "common/log.h"
 #include "platform/platform.h"
 #include "schema/alert_json.h"
+#include "transport/heartbeat.h"
 #include "transport/http_client.h"
 #include "transport/spool.h"
+#include "transport/suppression.h"
 
 namespace sentinel::transport {
 
@@ -22,6 +24,10 @@ constexpr size_t kMaxBatchBytes = 768 * 1024;
 // An original server has no batch route; look for one again after this long.
 constexpr double kLegacyRecheck = 600;
 constexpr double kLogEvery = 60;
+constexpr char kSuppressionsPath[] = "/api/agent/suppressions";
+// A failed rule fetch is retried after this long, doubling up to the maximum.
+constexpr double kRulesRetryInitial = 2;
+constexpr double kRulesRetryMax = 60;
 
 double now_seconds() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
@@ -80,7 +86,16 @@ struct Shipper::Impl {
     platform::FileLock lock;  // one process per spool
     std::unique_ptr<HttpClient> http;
     std::unique_ptr<Spool> spool;
+    std::unique_ptr<SuppressionFilter> filter;  // null when suppression is off
     double started = now_seconds();
+
+    // Rule fetching (sender thread only).
+    bool want_rules = false;
+    double next_rules_fetch = 0;
+    double rules_retry = kRulesRetryInitial;
+    bool rules_route_missing_logged = false;
+    uint64_t reported_suppressed = 0;  // total in the last heartbeat the server took
+    Throttle rules_log;
 
     size_t batch_size = 500;
     double legacy_until = -kInf;  // POST /api/alert one by one while now < legacy_until
@@ -145,6 +160,22 @@ Result<std::unique_ptr<Shipper>> Shipper::create(ShipperOptions options) {
     s.lock = std::move(*lock);
     s.http = std::move(*client);
     s.spool = std::move(*spool);
+    if (shipper->options_.suppression) {
+        std::string file = shipper->options_.suppressions_file;
+        if (file.empty()) {
+            file = shipper->options_.state_dir + "/spool/suppressions.json";
+        }
+        s.filter = std::make_unique<SuppressionFilter>(std::move(file));
+        if (auto st = s.filter->load(); !st) {
+            SENTINEL_LOG(warn, "shipper", "{}", st.message());
+        } else if (const auto version = s.filter->version()) {
+            SENTINEL_LOG(info, "shipper",
+                         "{} suppression rules (version {}) kept from the last run apply until "
+                         "the server sends its current ones",
+                         s.filter->rules()->rules.size(), *version);
+        }
+        s.want_rules = true;
+    }
     s.batch_size = shipper->options_.batch_max;
     s.backoff = shipper->options_.backoff_initial;
     if (s.http->options().insecure) {
@@ -173,6 +204,8 @@ Status Shipper::start() {
     if (sender_.joinable() || stopping_) {
         return Status::error("the shipper was already started");
     }
+    rules_ready_ = !impl_->filter;
+    rules_wait_until_ = now_seconds() + std::max(0.0, options_.suppression_start_wait);
     writer_ = std::thread([this] { spool_incoming(); });
     sender_ = std::thread([this] { run(); });
     return Status::ok();
@@ -245,12 +278,32 @@ void Shipper::spool_incoming() {
         bool stopping = false;
         {
             std::unique_lock lock(mu_);
-            writer_wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+            // Until the first rule fetch settled, alerts wait (a replay can reach stop() before
+            // it did); never past suppression_start_wait nor the stop deadline.
+            for (;;) {
+                const double give_up =
+                    std::min(rules_wait_until_, stopping_ ? stop_deadline_ : kInf);
+                if (!rules_ready_ && now_seconds() >= give_up) {
+                    rules_ready_ = true;
+                }
+                if (rules_ready_ && (stopping_ || !queue_.empty())) {
+                    break;
+                }
+                if (rules_ready_) {
+                    writer_wake_.wait(lock);
+                } else {
+                    writer_wake_.wait_until(lock, to_time_point(give_up));
+                }
+            }
             incoming.swap(queue_);
             stopping = stopping_;
         }
         if (!incoming.empty()) {
+            const Timestamp now = wall_now();
             for (const schema::Alert& alert : incoming) {
+                if (s.filter && s.filter->apply(alert, now)) {
+                    continue;  // suppressed: counted per rule, never spooled or sent
+                }
                 if (auto st = s.spool->append(schema::to_json(alert)); !st) {
                     s.write_errors.fetch_add(1);
                     SENTINEL_LOG(error, "shipper", "alert {} lost: {}", alert.id, st.message());
@@ -285,6 +338,12 @@ ShipperCounters Shipper::counters() const {
     c.submitted = submitted_.load();
     c.queue_dropped = queue_dropped_.load();
     c.dropped += c.queue_dropped;
+    if (const auto& filter = impl_->filter) {
+        c.suppressed = filter->total();
+        c.suppressed_by_rule = filter->counts();
+        c.suppression_rules = filter->rules()->rules.size();
+        c.suppressions_version = filter->version().value_or(-1);
+    }
     return c;
 }
 
@@ -369,32 +428,21 @@ void Shipper::run() {
             a = o.stats();
         }
         const SpoolStats st = spool.stats();
-        nlohmann::ordered_json j;
-        j["agent_id"] = o.identity.agent_id;
-        j["hostname"] = o.identity.hostname;
-        j["os"] = o.identity.os;
-        j["version"] = o.identity.version;
-        j["uptime_s"] = static_cast<uint64_t>(now_seconds() - s.started);
-        j["packets"] = a.packets;
-        j["bytes"] = a.bytes;
-        j["capture_drops"] = a.capture_drops;
-        j["alerts"] = a.alerts;
-        j["spool_depth"] = st.depth;
-        j["spool_bytes"] = st.bytes;
-        j["spool_dropped"] = st.dropped + st.corrupt + s.write_errors + queue_dropped_.load();
-        j["vt_requests"] = a.vt_requests;
-        if (a.vt_quota_left >= 0) {
-            j["vt_quota_left"] = a.vt_quota_left;
-        } else {
-            j["vt_quota_left"] = nullptr;
+        HeartbeatReport report;
+        report.identity = o.identity;
+        report.uptime_s = static_cast<uint64_t>(now_seconds() - s.started);
+        report.agent = std::move(a);
+        report.spool_depth = st.depth;
+        report.spool_bytes = st.bytes;
+        report.spool_dropped = st.dropped + st.corrupt + s.write_errors + queue_dropped_.load();
+        report.alerts_delivered = st.delivered;
+        report.alerts_rejected = s.rejected;
+        report.spool_corrupt = st.corrupt;
+        if (s.filter) {
+            report.suppressed = s.filter->counts();
         }
-        j["anomalies"] = a.anomalies;
-        j["alerts_delivered"] = st.delivered;
-        j["alerts_rejected"] = s.rejected;
-        j["spool_corrupt"] = st.corrupt;
         const HttpResult r =
-            s.http->post_json("/api/agent/heartbeat",
-                              j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+            s.http->post_json("/api/agent/heartbeat", heartbeat_body(report),
                               timeout_ms(deadline, std::min(o.request_timeout, 8.0)), &abort_at_);
         if (!r.answered()) {
             note_failure(describe_failure(r), r.failure == FailureKind::kTls);
@@ -403,9 +451,92 @@ void Shipper::run() {
         note_answer();
         if (r.status == 200 || r.status == 201) {
             ++s.heartbeats;
+            s.reported_suppressed = 0;
+            for (const auto& [id, count] : report.suppressed) {
+                s.reported_suppressed += count;
+            }
+            // An original server sends no version: the rules held (if any) stay as they are.
+            const auto version = suppressions_version_of(r.body);
+            if (s.filter && version && version != s.filter->version()) {
+                s.want_rules = true;
+                s.next_rules_fetch = now_seconds();
+            }
         } else if (s.failure_log.allow("heartbeat " + std::to_string(r.status), now_seconds())) {
             SENTINEL_LOG(warn, "shipper", "server answered the heartbeat with HTTP {} ({})",
                          r.status, short_body(r.body));
+        }
+    };
+
+    // The first fetch attempt, whatever its outcome, releases the spool writer.
+    const auto rules_settled = [&] {
+        {
+            std::lock_guard lock(mu_);
+            rules_ready_ = true;
+        }
+        writer_wake_.notify_all();
+    };
+
+    const auto fetch_rules = [&](double deadline) {
+        SuppressionFilter& filter = *s.filter;
+        const HttpResult r = s.http->get_json(
+            kSuppressionsPath, timeout_ms(deadline, std::min(o.request_timeout, 8.0)), &abort_at_);
+        const auto retry_later = [&](const std::string& why) {
+            if (s.rules_log.allow(why, now_seconds())) {
+                SENTINEL_LOG(warn, "shipper", "cannot fetch the suppression rules ({}); {}", why,
+                             filter.version() ? "the rules held keep applying"
+                                              : "alerts are not suppressed on the agent meanwhile");
+            }
+            s.next_rules_fetch = now_seconds() + s.rules_retry;
+            s.rules_retry = std::min(kRulesRetryMax, s.rules_retry * 2);
+        };
+        if (!r.answered()) {
+            retry_later(r.error);
+            return;
+        }
+        s.rules_retry = kRulesRetryInitial;
+        if (r.status == 404 || r.status == 405 || r.status == 501) {
+            // An original server: nothing to fetch until a heartbeat names a version.
+            s.want_rules = false;
+            if (!s.rules_route_missing_logged) {
+                s.rules_route_missing_logged = true;
+                SENTINEL_LOG(info, "shipper",
+                             "server offers no suppression rules (an original or older server){}",
+                             filter.version() ? "; the rules kept from the last run apply" : "");
+            }
+            return;
+        }
+        if (r.status != 200) {
+            if (r.status == 401 || r.status == 403) {
+                s.want_rules = false;  // the heartbeat retries when the key is fixed
+            }
+            retry_later("HTTP " + std::to_string(r.status) + " " + short_body(r.body));
+            return;
+        }
+        s.want_rules = false;
+        const auto j = nlohmann::json::parse(r.body, nullptr, false);
+        auto set = j.is_discarded() ? Result<suppress::RuleSet>(Error{"not JSON"})
+                                    : suppress::rule_set_from_json(j);
+        if (!set) {
+            if (s.rules_log.allow(set.error(), now_seconds())) {
+                SENTINEL_LOG(warn, "shipper",
+                             "server sent suppression rules the agent cannot use ({}); the rules "
+                             "held keep applying",
+                             set.error());
+            }
+            return;
+        }
+        const auto before = filter.version();
+        const int64_t version = set->version;
+        const size_t count = set->rules.size();
+        if (auto st = filter.replace(std::move(set).value()); !st) {
+            SENTINEL_LOG(warn, "shipper",
+                         "cannot keep the suppression rules on disk ({}); they apply until the "
+                         "agent stops",
+                         st.message());
+        }
+        if (before != version) {
+            SENTINEL_LOG(info, "shipper", "{} suppression rules in force (version {})", count,
+                         version);
         }
     };
 
@@ -552,7 +683,19 @@ void Shipper::run() {
 
         double now = now_seconds();
         if (stopping && (spool.empty() || now >= deadline)) {
+            // A short run (a replay) can end before any heartbeat carried what the rules
+            // suppressed: report it once more so the server's hit counts are complete.
+            if (s.filter && s.filter->total() != s.reported_suppressed && now < deadline &&
+                o.heartbeat_interval > 0) {
+                send_heartbeat(deadline);
+                publish();
+            }
             break;
+        }
+        if (!stopping && s.want_rules && now >= s.next_rules_fetch) {
+            fetch_rules(deadline);
+            rules_settled();
+            publish();
         }
         if (!stopping && now >= next_heartbeat) {
             send_heartbeat(deadline);
@@ -579,6 +722,9 @@ void Shipper::run() {
         double wake_at = deadline;
         if (!stopping) {
             wake_at = std::min(wake_at, next_heartbeat);
+            if (s.want_rules) {
+                wake_at = std::min(wake_at, s.next_rules_fetch);
+            }
         }
         if (!spool.empty()) {
             wake_at = std::min(wake_at, next_send);

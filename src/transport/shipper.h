@@ -51,6 +51,13 @@ struct ShipperOptions {
     double connect_timeout = 10;     // seconds per connection attempt
     double backoff_initial = 1;      // seconds; doubles per failure, with jitter
     double backoff_max = 60;         // seconds
+    // Suppression rules from the server (GET /api/agent/suppressions) drop matching alerts
+    // before they reach the spool, so they cost no disk and no bandwidth.
+    bool suppression = true;
+    std::string suppressions_file;  // the kept rule set; "" = <state_dir>/spool/suppressions.json
+    // At start the spool writer holds alerts back until the first rule fetch finished (or
+    // failed), at most this long (seconds), so a fresh start applies the server's current rules.
+    double suppression_start_wait = 3;
 };
 
 // Counters for the console stats line and tests. Read from any thread.
@@ -65,9 +72,13 @@ struct ShipperCounters {
     uint64_t queue_dropped = 0;  // submit() found the hand-over queue full (part of dropped)
     uint64_t send_failures = 0;  // requests that failed and will be retried
     uint64_t heartbeats = 0;     // heartbeats the server acknowledged
-    bool legacy_api = false;     // the server has no batch route: one POST /api/alert each
-    bool connected = false;      // the last request got an answer
-    std::string last_error;      // the last delivery problem, for a person ("" when fine)
+    uint64_t suppressed = 0;     // dropped by a suppression rule before the spool (since start)
+    std::map<int64_t, uint64_t> suppressed_by_rule;  // rule id -> alerts (since start)
+    uint64_t suppression_rules = 0;                  // rules held
+    int64_t suppressions_version = -1;               // version of the rules held; -1: none yet
+    bool legacy_api = false;  // the server has no batch route: one POST /api/alert each
+    bool connected = false;   // the last request got an answer
+    std::string last_error;   // the last delivery problem, for a person ("" when fine)
 };
 
 // Delivers alerts to the server without ever losing one silently.
@@ -83,6 +94,11 @@ struct ShipperCounters {
 // The spool survives restarts and kill -9; it is bounded by spool_max_bytes, and only then are
 // the oldest alerts dropped (counted, logged, reported in the heartbeat as spool_dropped).
 // A heartbeat with the agent's stats is posted every heartbeat_interval.
+// Suppression: the sender fetches the server's rules at start and whenever a heartbeat answer
+// names another "suppressions_version"; the spool writer drops (and counts per rule) alerts a
+// live rule matches before they are spooled; the last rule set is kept on disk so it applies
+// from the next start on, before the server is reachable. Servers without the route (the
+// original) are tolerated: the kept rules, if any, keep applying.
 class Shipper {
   public:
     // Opens the spool and prepares the connection. Fails with a clear message when the CA file
@@ -119,6 +135,8 @@ class Shipper {
     std::condition_variable writer_wake_;
     uint64_t spooled_batches_ = 0;  // bumped by the writer after each commit (wakes the sender)
     bool sender_stopping_ = false;  // set once the writer has spooled everything submitted
+    bool rules_ready_ = false;      // the first rule fetch finished (or was given up on)
+    double rules_wait_until_ = 0;   // steady-clock seconds; the writer waits no longer
 
     mutable std::mutex mu_;
     std::condition_variable wake_;

@@ -46,6 +46,7 @@ work = sys.argv[1]
 cfg = json.load(open(f"{work}/pki/sentinel_config.json"))
 cfg["data_dir"] = f"{work}/data"
 cfg["agent_offline_after"] = 90
+cfg["heartbeat_interval"] = 5  # suppression rule changes reach the agent with the heartbeat
 cfg["virustotal_api_key"] = "lab-vt-key"
 cfg["virustotal_base_url"] = "https://10.231.2.10:9443/api/v3"
 cfg["vt_requests_per_minute"] = 600
@@ -208,6 +209,64 @@ sleep 3
 in_ns atk hping3 -S -p 81 -a "$bad_actor" -i u20000 -c 30 "$victim" >/dev/null 2>&1
 expect "VT critical flood" "SYN FLOOD" "$bad_actor" 20 CRITICAL
 
+# --- suppression: a rule added in the dashboard stops the agent's alerts of that kind ----------
+npm_dir="$bin/../src/web/npm"
+have_browser=0
+[ -d "$npm_dir/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ] && have_browser=1
+browser() {  # browser SCRIPT ARGS... → runs a dashboard script in chromium on the server host
+  in_ns srv env SENTINEL_WEB_NPM_DIR="$npm_dir" HOME="$work" node "$root/tests/web/$1" \
+    "https://$server_ip:8443" admin "$admin_password" "${@:2}"
+}
+# rule_field ID FIELD → the rule's field from the API ("" when the rule is gone)
+rule_field() {
+  api /api/suppressions | python3 -c 'import json,sys
+rules={str(r["id"]): r for r in json.load(sys.stdin)["rules"]}
+print(rules.get(sys.argv[1], {}).get(sys.argv[2], ""))' "$1" "$2"
+}
+# wait_for SECONDS CMD... → polls CMD until it succeeds
+wait_for() {
+  local deadline=$(( $(date +%s) + $1 )); shift
+  until "$@"; do [ "$(date +%s)" -ge "$deadline" ] && return 1; sleep 0.5; done
+}
+agent_hit_rule() { [ "$(rule_field "$rule_id" hits_agents)" -gt 0 ] 2>/dev/null; }
+icmp_grew() { [ "$(count_alerts "ICMP FLOOD" "$attacker")" -gt "$icmp_before" ]; }
+if [ "$have_browser" = 1 ]; then
+  log "suppression: ICMP FLOOD from $attacker suppressed through the dashboard"
+  icmp_before=$(count_alerts "ICMP FLOOD" "$attacker")
+  if rule_id=$(browser lab_suppress.mjs add "ICMP FLOOD" "$attacker" "lab: suppression check" 2>>"$work/browser.log"); then
+    sleep 12  # two heartbeats: the agent sees the new rules version and fetches the rules
+    in_ns atk ping -f -c 400 "$victim" >/dev/null 2>&1
+    suppressed_at=$(date +%s)
+    wait_for 20 agent_hit_rule || true
+    hits_agents=$(rule_field "$rule_id" hits_agents) hits_server=$(rule_field "$rule_id" hits_server)
+    icmp_during=$(count_alerts "ICMP FLOOD" "$attacker")
+    if [ "$icmp_during" = "$icmp_before" ] && [ "${hits_agents:-0}" -gt 0 ] && [ "${hits_server:-0}" = 0 ]; then
+      rows+=("suppression on|rule from the dashboard stops ICMP FLOOD at the agent|yes ($hits_agents hit)|-")
+    else
+      rows+=("suppression on|rule from the dashboard stops ICMP FLOOD at the agent|NO (stored $icmp_before→$icmp_during, hits agents ${hits_agents:-?} server ${hits_server:-?})|-")
+      failures=$((failures + 1))
+    fi
+    if browser lab_suppress.mjs delete "$rule_id" 2>>"$work/browser.log"; then
+      # The agent's cooldown (15 s) also started with the suppressed alert; wait it out with the
+      # rule change's two heartbeats.
+      sleep $(( 17 - ($(date +%s) - suppressed_at) > 12 ? 17 - ($(date +%s) - suppressed_at) : 12 ))
+      in_ns atk ping -f -c 400 "$victim" >/dev/null 2>&1
+      if wait_for 20 icmp_grew; then
+        rows+=("suppression off|removing the rule restores ICMP FLOOD|yes|-")
+      else
+        rows+=("suppression off|removing the rule restores ICMP FLOOD|NO|-"); failures=$((failures + 1))
+      fi
+    else
+      rows+=("suppression off|rule deleted in the dashboard|NO (browser failed)|-"); failures=$((failures + 1))
+    fi
+  else
+    rows+=("suppression on|rule added in the dashboard|NO (browser failed)|-"); failures=$((failures + 1))
+  fi
+else
+  rows+=("suppression|rule added and removed in the dashboard|NOT RUN (no dashboard build or chromium)|-")
+  failures=$((failures + 1))
+fi
+
 # Benign traffic must not have produced any alert with the monitored host's benign peers.
 benign=$(api "/api/alerts?limit=1000" | python3 -c 'import json,sys
 bad={"203.0.113.20","203.0.113.53"}
@@ -215,8 +274,7 @@ print(sum(1 for a in json.load(sys.stdin)["alerts"] if a["src"].split(":")[0] in
 if [ "$benign" = 0 ]; then rows+=("benign traffic|no alert from web/DNS peers|yes (none)|-"); else
   rows+=("benign traffic|no alert from web/DNS peers|NO ($benign alerts)|-"); failures=$((failures + 1)); fi
 
-npm_dir="$bin/../src/web/npm"
-if [ -d "$npm_dir/node_modules/playwright-core" ] && [ -x /usr/bin/chromium ]; then
+if [ "$have_browser" = 1 ]; then
   log "dashboard: the scenario alerts in a real browser"
   if in_ns srv env SENTINEL_WEB_NPM_DIR="$npm_dir" HOME="$work" node "$root/tests/web/lab_check.mjs" \
       "https://$server_ip:8443" admin "$admin_password" "$work/dashboard.png" "PORT SCAN" "SYN FLOOD" \

@@ -121,6 +121,22 @@ TEST(Console, StatsLine) {
     EXPECT_NE(out.find("SYN FLOOD 3"), std::string::npos);
 }
 
+TEST(Console, StatsLineShowsSuppressedCountsPerRule) {
+    ConsoleStats s;
+    s.agent_id = "0123456789abcdef";
+    EXPECT_EQ(capture([&](Console& c) { c.stats(s); }, {.color = 0}).find("suppressed"),
+              std::string::npos);  // nothing suppressed: not mentioned
+    s.suppressed = 12;
+    s.suppressed_by_rule = {{7, 10}, {9, 2}};
+    const std::string out = capture([&](Console& c) { c.stats(s); }, {.color = 0});
+    EXPECT_NE(out.find("suppressed 12 (rule 7: 10, rule 9: 2)"), std::string::npos) << out;
+    const auto j = nlohmann::json::parse(
+        capture([&](Console& c) { c.stats(s); }, {.format = LogFormat::kJson}));
+    EXPECT_EQ(j["suppressed"], 12);
+    EXPECT_EQ(j["suppressed_by_rule"]["7"], 10);
+    EXPECT_EQ(j["suppressed_by_rule"]["9"], 2);
+}
+
 // Runs `body` with stderr redirected to a file and returns what was written.
 std::string capture_stderr(const std::function<void()>& body) {
     std::fflush(stderr);

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "transport/console.h"
 #include "transport/identity.h"
 #include "transport/shipper.h"
 
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: ship_alerts url ca state_dir count prefix batch_max\n");
         return 2;
     }
+    // stdout carries the protocol ("spooled", "drained"); log lines go to stderr.
+    sentinel::transport::configure_logging(sentinel::transport::LogFormat::kText, false);
     auto identity = sentinel::transport::load_or_create_identity(argv[3], "test");
     if (!identity) {
         std::fprintf(stderr, "%s\n", identity.error().c_str());

@@ -2,36 +2,18 @@
 // and checks that the Live Feed shows every lab scenario's category, and that the page asked
 // nothing of any other host. Usage: node lab_check.mjs ORIGIN USER PASSWORD SCREENSHOT CATEGORY...
 // Environment: SENTINEL_WEB_NPM_DIR (where the dashboard build's npm ci put playwright-core).
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { open_dashboard } from './lab_browser.mjs';
 
 const [origin, user, password, screenshot, ...categories] = process.argv.slice(2);
-const npm_dir = process.env.SENTINEL_WEB_NPM_DIR;
-if (!origin || !screenshot || categories.length === 0 || !npm_dir) {
+if (!origin || !screenshot || categories.length === 0 || !process.env.SENTINEL_WEB_NPM_DIR) {
     console.error('usage: SENTINEL_WEB_NPM_DIR=... node lab_check.mjs ORIGIN USER PASSWORD SCREENSHOT CATEGORY...');
     process.exit(2);
 }
-const { chromium } = createRequire(path.join(npm_dir, 'package.json'))('playwright-core');
-
-const browser = await chromium.launch({
-    executablePath: process.env.SENTINEL_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
 let ok = true;
+let session = null;
 try {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    const foreign = [];
-    page.on('request', (r) => {
-        if (!r.url().startsWith(origin) && !r.url().startsWith(origin.replace('https:', 'wss:'))) foreign.push(r.url());
-    });
-    await page.goto(`${origin}/`);
-    await page.waitForSelector('#login:not([hidden])', { timeout: 15000 });
-    await page.fill('#login-user', user);
-    await page.fill('#login-pass', password);
-    await page.click('#login-submit');
-    await page.waitForSelector('#app:not([hidden])', { timeout: 10000 });
+    session = await open_dashboard(origin, user, password);
+    const { page, foreign } = session;
     await page.click('.tab[data-tab="feed"]');
     // The flat list (the grouped view is the default since issue 11).
     if (await page.$('#feed-mode-flat')) await page.click('#feed-mode-flat');
@@ -57,6 +39,6 @@ try {
     console.log(`  FAIL ${err.stack || err}`);
     ok = false;
 } finally {
-    await browser.close();
+    if (session) await session.browser.close();
 }
 process.exit(ok ? 0 : 1);

@@ -3,17 +3,27 @@
 // behind the libpcap calls) and config paths.
 #include <gtest/gtest.h>
 
+#include <io.h>
+#include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "agent/live.h"
 #include "capture/live_support.h"
 #include "capture/pcap_source.h"
 #include "capture/pump.h"
 #include "config/config.h"
 #include "platform/platform.h"
+
+// clang-format off
+#include <winsock2.h>
+#include <windows.h>
+// clang-format on
 
 namespace sentinel {
 namespace {
@@ -90,6 +100,138 @@ TEST(WindowsPlatform, LockFileIsExclusive) {
     EXPECT_TRUE(again.is_ok()) << "the lock is released when its holder goes away";
     again = Error{"released"};
     fs::remove_all(dir);
+}
+
+// The child half of RedirectOutputWithoutStandardHandles: runs with no standard handles, as a
+// service does, and writes through each of the ways the agent writes.
+TEST(WindowsPlatform, RedirectOutputChild) {
+    const char* path = std::getenv("NS_REDIRECT_TO");
+    if (path == nullptr) {
+        GTEST_SKIP() << "run as a child by RedirectOutputWithoutStandardHandles";
+    }
+    if (::_fileno(stderr) >= 0) {
+        std::_Exit(5);  // not started the way a service is: the test would show nothing
+    }
+    if (!platform::redirect_output(path).is_ok()) {
+        std::_Exit(3);
+    }
+    std::printf("stdout line\n");
+    std::fprintf(stderr, "stderr line\n");
+    DWORD written = 0;
+    const char handle_line[] = "handle line\n";
+    ::WriteFile(::GetStdHandle(STD_ERROR_HANDLE), handle_line, sizeof(handle_line) - 1, &written,
+                nullptr);
+    std::_Exit(written == sizeof(handle_line) - 1 ? 0 : 4);
+}
+
+// A service starts without standard handles, so the C runtime gives stdout and stderr no
+// descriptor; the service's log must still get everything (Wine's service manager showed this).
+TEST(WindowsPlatform, RedirectOutputWithoutStandardHandles) {
+    const fs::path dir = temp_dir("redirect");
+    const std::string log = (dir / "service.log").string();
+    std::wstring exe(MAX_PATH, L'\0');
+    exe.resize(::GetModuleFileNameW(nullptr, exe.data(), MAX_PATH));
+    std::wstring command = L"\"" + exe + L"\" --gtest_filter=WindowsPlatform.RedirectOutputChild";
+    ASSERT_TRUE(::SetEnvironmentVariableA("NS_REDIRECT_TO", log.c_str()));
+    STARTUPINFOW startup{};
+    startup.cb = sizeof(startup);
+    startup.dwFlags = STARTF_USESTDHANDLES;  // all three handles null
+    PROCESS_INFORMATION child{};
+    const BOOL started = ::CreateProcessW(nullptr, command.data(), nullptr, nullptr, FALSE,
+                                          DETACHED_PROCESS, nullptr, nullptr, &startup, &child);
+    ::SetEnvironmentVariableA("NS_REDIRECT_TO", nullptr);
+    ASSERT_TRUE(started) << ::GetLastError();
+    ASSERT_EQ(::WaitForSingleObject(child.hProcess, 120'000), WAIT_OBJECT_0);
+    DWORD code = 99;
+    ::GetExitCodeProcess(child.hProcess, &code);
+    ::CloseHandle(child.hThread);
+    ::CloseHandle(child.hProcess);
+    EXPECT_EQ(code, 0u);
+    auto text = platform::read_file(log);
+    ASSERT_TRUE(text.is_ok()) << text.error();
+    EXPECT_NE(text->find("stdout line\n"), std::string::npos) << *text;
+    EXPECT_NE(text->find("stderr line\n"), std::string::npos) << *text;
+    EXPECT_NE(text->find("handle line\n"), std::string::npos) << *text;
+    fs::remove_all(dir);
+}
+
+TEST(WindowsTray, MenuHasTheOriginalItems) {
+    const std::vector<std::string> want = {"NetSentinel Agent (disabled)",
+                                           "-",
+                                           "Open Dashboard (default)",
+                                           "Show Status",
+                                           "-",
+                                           "Stop Agent"};
+    EXPECT_EQ(platform::tray_menu_items(), want);
+}
+
+TEST(WindowsTray, StatusTextIsTheOriginals) {
+    agent::LiveProgress progress;
+    progress.packets = 1234;
+    progress.alerts_sent = 7;
+    EXPECT_EQ(agent::format_status(progress, "https://10.0.0.5:8444"),
+              "Packets:1234  Alerts sent:7  Server:https://10.0.0.5:8444");
+}
+
+TEST(WindowsTray, DashboardIsTheGuiPortNotTheAgentPort) {
+    config::Config config;
+    config.server_host = "10.0.0.5";
+    config.gui_port = 8443;
+    config.agent_port = 8444;
+    EXPECT_EQ(agent::dashboard_url(config), "https://10.0.0.5:8443");
+}
+
+std::atomic<int> g_status_calls{0};
+std::string count_status(void*) {
+    ++g_status_calls;
+    return "Packets:1  Alerts sent:0  Server:https://127.0.0.1:8444";
+}
+
+// The menu's commands without a click: Show Status asks for the status text, Stop Agent stops
+// the agent (as Ctrl-C does) and closes the icon. Needs a desktop (windows.tray runs it under
+// Xvfb); without one there is no icon to command.
+TEST(WindowsTray, CommandsWorkWithoutClicks) {
+    EXPECT_FALSE(platform::tray_command(platform::TrayCommand::kShowStatus).is_ok());
+    platform::reset_stop_request();
+    ASSERT_TRUE(platform::install_stop_handlers().is_ok());
+    platform::TrayOptions options;
+    options.dashboard_url = "https://127.0.0.1:8443";
+    options.status = count_status;
+    const Status shown = platform::start_tray(options);
+    if (!shown.is_ok()) {
+        GTEST_SKIP() << "no notification area here: " << shown.message();
+    }
+    ASSERT_TRUE(platform::tray_command(platform::TrayCommand::kShowStatus).is_ok());
+    for (int i = 0; i < 600 && g_status_calls.load() == 0; ++i) {
+        ::Sleep(100);
+    }
+    EXPECT_EQ(g_status_calls.load(), 1);
+    EXPECT_FALSE(platform::stop_requested());
+    ASSERT_TRUE(platform::tray_command(platform::TrayCommand::kStopAgent).is_ok());
+    EXPECT_TRUE(platform::wait_for_stop(60));
+    EXPECT_EQ(platform::stop_signal(), SIGINT);
+    platform::stop_tray();
+    EXPECT_FALSE(platform::tray_command(platform::TrayCommand::kShowStatus).is_ok());
+    platform::reset_stop_request();
+}
+
+// Open Dashboard hands the dashboard URL to the system's browser. Run only by windows.tray, which
+// points Wine's browser at a script that records the URL (elsewhere a real browser would open).
+TEST(WindowsTray, OpenDashboardOpensTheUrl) {
+    if (std::getenv("NS_TRAY_OPEN_DASHBOARD") == nullptr) {
+        GTEST_SKIP() << "run by windows.tray with a recording browser";
+    }
+    platform::reset_stop_request();
+    platform::TrayOptions options;
+    options.dashboard_url = std::getenv("NS_TRAY_OPEN_DASHBOARD");
+    options.status = count_status;
+    ASSERT_TRUE(platform::start_tray(options).is_ok());
+    EXPECT_TRUE(platform::tray_command(platform::TrayCommand::kOpenDashboard).is_ok());
+    // The command runs on the icon's thread; Stop Agent, posted after it, runs after it.
+    ASSERT_TRUE(platform::tray_command(platform::TrayCommand::kStopAgent).is_ok());
+    EXPECT_TRUE(platform::wait_for_stop(60));
+    platform::stop_tray();
+    platform::reset_stop_request();
 }
 
 TEST(WindowsPlatform, StopRequestWaitsAndResets) {
