@@ -511,7 +511,6 @@ void Api::post_alert(HttpRequest& r, Responder done) {
     }
     if (suppressions_->match(p.alert, received)) {
         // Acknowledged so the agent drops it, but neither stored nor pushed.
-        live_.add_agent_suppressed(p.alert.agent_id, 1);
         return done(HttpResponse::json(
             201, dump(Json{{"ok", true}, {"id", p.alert.id}, {"suppressed", true}})));
     }
@@ -606,9 +605,6 @@ void Api::post_alerts(HttpRequest& r, Responder done) {
         suppressed.push_back(a.id);
         return true;
     });
-    if (!suppressed.empty()) {
-        live_.add_agent_suppressed(who.agent_id, suppressed.size());
-    }
     store::WriteBatch batch;
     batch.alerts = valid;
     batch.agent = std::move(record);

@@ -184,7 +184,7 @@ Auth::LoginResult Auth::login(const std::string& user, const std::string& passwo
     r.outcome = LoginOutcome::kOk;
     r.session_id = random_hex(32);
     r.identity = Identity{(*rec)->name, (*rec)->role};
-    sessions_[sha256_hex(r.session_id)] = Session{r.identity, now + ttl_};
+    sessions_[sha256_hex(r.session_id)] = Session{r.identity, now + ttl_, now};
     return r;
 }
 
@@ -217,14 +217,35 @@ std::optional<Identity> Auth::session(const std::string& session_id) {
         return std::nullopt;
     }
     const auto key = sha256_hex(session_id);
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     auto it = sessions_.find(key);
     if (it == sessions_.end()) {
         return std::nullopt;
     }
-    if (it->second.expires < std::chrono::steady_clock::now()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (it->second.expires < now) {
         sessions_.erase(it);
         return std::nullopt;
+    }
+    if (now - it->second.checked < kRecheck) {
+        return it->second.identity;
+    }
+    // The store read happens without the lock; the session is looked up again afterwards.
+    const auto user = it->second.identity.user;
+    lock.unlock();
+    auto rec = store_.find_user(user);
+    lock.lock();
+    it = sessions_.find(key);
+    if (it == sessions_.end()) {
+        return std::nullopt;
+    }
+    if (rec && !rec->has_value()) {
+        sessions_.erase(it);  // the user was deleted (by another server)
+        return std::nullopt;
+    }
+    it->second.checked = now;
+    if (rec) {
+        it->second.identity.role = (*rec)->role;
     }
     return it->second.identity;
 }

@@ -71,7 +71,11 @@ class Auth {
     struct Session {
         Identity identity;
         std::chrono::steady_clock::time_point expires;
+        // When the user was last seen in the store: another server sharing the database may
+        // have deleted the user (checked at most every kRecheck).
+        std::chrono::steady_clock::time_point checked;
     };
+    static constexpr auto kRecheck = std::chrono::seconds(5);
     struct Attempts {
         uint32_t failures = 0;
         std::chrono::steady_clock::time_point window_start;

@@ -264,11 +264,11 @@ void LiveState::set_suppressed_total(uint64_t total) {
     suppressed_total_ = total;
 }
 
-void LiveState::add_agent_suppressed(const std::string& agent_id, uint64_t n) {
+void LiveState::set_agent_suppressed(const std::string& agent_id, uint64_t n) {
     std::lock_guard lock(mu_);
     // Only registered agents, so the map stays bounded by max_agents.
     if (agents_.count(agent_id)) {
-        agent_suppressed_[agent_id] += n;
+        agent_suppressed_[agent_id] = n;
     }
 }
 

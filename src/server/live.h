@@ -118,7 +118,9 @@ class LiveState {
     void broadcast(const std::string& message, bool stats = false);
     // Suppressed alerts (server and agents), for stats.suppressed_total and the agents list.
     void set_suppressed_total(uint64_t total);
-    void add_agent_suppressed(const std::string& agent_id, uint64_t n);
+    // What an agent itself suppressed since its process started (sum over rules of its latest
+    // cumulative heartbeat counts), shown as "suppressed" in the agents list.
+    void set_agent_suppressed(const std::string& agent_id, uint64_t n);
 
     std::string stats_json(Timestamp now);
     std::string timeline_json(Timestamp now);
@@ -160,7 +162,7 @@ class LiveState {
     std::vector<std::string> category_order_, source_order_;  // first-seen order breaks ties
     std::map<int64_t, Levels> minutes_;                       // arrival minute → per level
     uint64_t suppressed_total_ = 0;
-    std::unordered_map<std::string, uint64_t> agent_suppressed_;  // since this process started
+    std::unordered_map<std::string, uint64_t> agent_suppressed_;
 
     std::mutex subs_mu_;
     std::vector<std::weak_ptr<Subscriber>> subs_;

@@ -101,15 +101,19 @@ void Suppressions::loop() {
             stopping = stop_;
         }
         if (!stopping && ++n % kReloadEveryFlushes == 0) {
-            auto v = store_.suppressions_version();
-            bool stale;
+            // Rules and hit counts other servers sharing the database changed show up here.
+            int64_t version_before;
+            uint64_t total_before;
             {
                 std::lock_guard lock(mu_);
-                stale = v && *v != version_;
+                version_before = version_;
+                total_before = total_;
             }
-            if (stale && reload()) {
+            if (reload()) {
                 std::lock_guard lock(mu_);
-                announce_locked_out(now, true);
+                if (version_ != version_before || total_ != total_before) {
+                    announce_locked_out(now, true);
+                }
             }
         }
         flush(now);
@@ -167,8 +171,13 @@ Status Suppressions::reload() {
     entries_ = std::move(fresh);
     version_ = *v;
     if (counts) {
+        std::map<std::string, uint64_t> per_agent;
         for (const auto& c : *counts) {
             reported_.emplace(std::pair{c.agent_id, c.rule_id}, c.reported);
+            per_agent[c.agent_id] += c.reported;
+        }
+        for (const auto& [agent, n] : per_agent) {
+            live_.set_agent_suppressed(agent, n);
         }
         counts_loaded_ = true;
     }
@@ -198,6 +207,7 @@ void Suppressions::agent_report(const std::string& agent_id,
                                 const std::vector<std::pair<int64_t, uint64_t>>& cumulative,
                                 Timestamp now) {
     uint64_t added = 0;
+    uint64_t agent_total = 0;
     {
         std::lock_guard lock(mu_);
         for (const auto& [rule_id, count] : cumulative) {
@@ -225,10 +235,12 @@ void Suppressions::agent_report(const std::string& agent_id,
             total_ += added;
             live_.set_suppressed_total(total_);
         }
+        for (auto it = reported_.lower_bound({agent_id, 0});
+             it != reported_.end() && it->first.first == agent_id; ++it) {
+            agent_total += it->second;
+        }
     }
-    if (added > 0) {
-        live_.add_agent_suppressed(agent_id, added);
-    }
+    live_.set_agent_suppressed(agent_id, agent_total);
 }
 
 Result<suppress::Rule> Suppressions::add(const suppress::Rule& rule) {

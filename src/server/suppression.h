@@ -26,7 +26,7 @@ namespace sentinel::server {
 class Suppressions {
   public:
     static constexpr auto kFlushEvery = std::chrono::seconds(1);
-    // How often the stored version is compared (rules changed by another server).
+    // How often (in flushes) the rules are re-read: changes by another server.
     static constexpr int kReloadEveryFlushes = 3;
 
     Suppressions(store::Store& store, LiveState& live);

@@ -210,6 +210,18 @@ TEST_F(MultiInstanceTest, RulesUsersTokensAndWorkflowAreShared) {
     auto resolved = Json::parse(gui("GET", "/api/alerts?status=resolved", "", {c1}).body);
     ASSERT_EQ(resolved["alerts"].size(), 1u);
     EXPECT_EQ(resolved["alerts"][0]["resolved_by"], "admin");
+    // Deleting erin on instance 1 ends her session on instance 2 too (re-checked within 5 s).
+    const auto sc = erin.header("set-cookie");
+    const std::string erin_cookie = sc.substr(sc.find('=') + 1, sc.find(';') - sc.find('=') - 1);
+    EXPECT_EQ(gui2("GET", "/api/me", erin_cookie).status, 200);
+    ASSERT_EQ(gui("DELETE", "/api/users/erin", "", {c1}).status, 200);
+    long status = 200;
+    for (int i = 0; i < 100 && status == 200; ++i) {
+        status = gui2("GET", "/api/me", erin_cookie).status;
+        if (status == 200)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_EQ(status, 401);
     auto audit = Json::parse(gui("GET", "/api/audit?limit=1000", "", {c1}).body);
     bool resolve_seen = false;
     for (const auto& e : audit["entries"])
