@@ -130,19 +130,43 @@ Result<std::string> Auth::ensure_admin(const std::string& data_dir,
     return generated ? password : std::string();
 }
 
+bool Auth::throttled(const std::string& peer_ip) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mu_);
+    auto it = attempts_.find(peer_ip);
+    if (it == attempts_.end()) {
+        return false;
+    }
+    if (now - it->second.window_start > kFailureWindow) {
+        attempts_.erase(it);
+        return false;
+    }
+    return it->second.failures >= kMaxFailures;
+}
+
+void Auth::note_failure(const std::string& peer_ip) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mu_);
+    if (attempts_.size() >= kMaxTrackedAddresses) {
+        std::erase_if(attempts_, [&](const auto& kv) {
+            return now - kv.second.window_start > kFailureWindow;
+        });
+        if (attempts_.size() >= kMaxTrackedAddresses) {
+            attempts_.clear();
+        }
+    }
+    auto& a = attempts_[peer_ip];
+    if (a.failures == 0) {
+        a.window_start = now;
+    }
+    ++a.failures;
+}
+
 Auth::LoginResult Auth::login(const std::string& user, const std::string& password,
                               const std::string& peer_ip) {
     const auto now = std::chrono::steady_clock::now();
-    {
-        std::lock_guard lock(mu_);
-        auto it = attempts_.find(peer_ip);
-        if (it != attempts_.end()) {
-            if (now - it->second.window_start > kFailureWindow) {
-                attempts_.erase(it);
-            } else if (it->second.failures >= kMaxFailures) {
-                return {LoginOutcome::kThrottled, {}, {}};
-            }
-        }
+    if (throttled(peer_ip)) {
+        return {LoginOutcome::kThrottled, {}, {}};
     }
     auto rec = store_.find_user(user);
     const bool ok = rec.is_ok() && rec->has_value() && verify_password(**rec, password);
@@ -151,23 +175,11 @@ Auth::LoginResult Auth::login(const std::string& user, const std::string& passwo
         static const store::UserRecord kDummy = hash_password("", "", "unused", kIterations);
         (void)verify_password(kDummy, password);
     }
-    std::lock_guard lock(mu_);
     if (!ok) {
-        if (attempts_.size() >= kMaxTrackedAddresses) {
-            std::erase_if(attempts_, [&](const auto& kv) {
-                return now - kv.second.window_start > kFailureWindow;
-            });
-            if (attempts_.size() >= kMaxTrackedAddresses) {
-                attempts_.clear();
-            }
-        }
-        auto& a = attempts_[peer_ip];
-        if (a.failures == 0) {
-            a.window_start = now;
-        }
-        ++a.failures;
+        note_failure(peer_ip);
         return {LoginOutcome::kInvalid, {}, {}};
     }
+    std::lock_guard lock(mu_);
     attempts_.erase(peer_ip);
     if (sessions_.size() >= kMaxSessions) {
         std::erase_if(sessions_, [&](const auto& kv) { return kv.second.expires < now; });

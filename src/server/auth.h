@@ -58,6 +58,9 @@ class Auth {
     // Failed attempts are limited per client address (5 per minute).
     LoginResult login(const std::string& user, const std::string& password,
                       const std::string& peer_ip);
+    // The same per-address limit for other password checks (changing one's password).
+    bool throttled(const std::string& peer_ip);
+    void note_failure(const std::string& peer_ip);
     void logout(const std::string& session_id);
     // Ends every session of `user` at once (after the user is deleted).
     void drop_user(const std::string& user);

@@ -325,9 +325,13 @@ void Api::change_password(const HttpRequest& r, const Identity& who, const Respo
         return done(HttpResponse::error(403, "Forbidden: this identity has no password"));
     const std::string old_pw = b["old"].get<std::string>(), new_pw = b["new"].get<std::string>();
     const std::string ip = r.peer_ip;
+    // Guessing the current password with a stolen session is limited like logins.
+    if (auth_.throttled(ip))
+        return done(HttpResponse::error(429, "Too many attempts"));
     auto user = **rec;
     const bool queued = submit_slow([this, user, old_pw, new_pw, ip, done] {
         if (!Auth::verify_password(user, old_pw)) {
+            auth_.note_failure(ip);
             audit(user.name, ip, "password_change", user.name, "refused: wrong current password");
             return done(invalid("old: the current password is wrong"));
         }

@@ -292,10 +292,10 @@ else
 fi
 
 kill "$benign_pid" 2>/dev/null
-printf '\n%-20s %-48s %-14s %s\n' SCENARIO "EXPECTED ALERT" SEEN LATENCY
+printf '\n%-20s %-56s %-14s %s\n' SCENARIO "EXPECTED ALERT" SEEN LATENCY
 for row in "${rows[@]}"; do
   IFS='|' read -r a b c d <<<"$row"
-  printf '%-20s %-48s %-14s %s\n' "$a" "$b" "$c" "$d"
+  printf '%-20s %-56s %-14s %s\n' "$a" "$b" "$c" "$d"
 done
 log "lab finished with $failures failure(s)"
 if [ "$failures" -gt 0 ]; then

@@ -197,6 +197,23 @@ TEST_F(ManageApiTest, TokensActWithTheirUsersRoleAndDieWithTheUser) {
     EXPECT_EQ(gui("GET", "/api/state", "", {carol_token}).status, 401);
 }
 
+TEST_F(ManageApiTest, CurrentPasswordGuessesAreLimitedLikeLogins) {
+    start_server();
+    const auto a = admin();
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(call("POST", "/api/me/password", a, {{"old", "guess"}, {"new", "new-password-1"}})
+                      .status,
+                  422);
+    }
+    const auto r =
+        call("POST", "/api/me/password", a, {{"old", kAdminPassword}, {"new", "new-password-1"}});
+    EXPECT_EQ(r.status, 429) << r.body;
+    EXPECT_EQ(
+        gui("POST", "/api/login", Json{{"username", "admin"}, {"password", kAdminPassword}}.dump())
+            .status,
+        429);
+}
+
 TEST_F(ManageApiTest, PasswordChangeAndAuditLog) {
     start_server();
     const auto a = admin();
