@@ -6,26 +6,18 @@
 
 #include "common/log.h"
 #include "schema/alert_json.h"
+#include "server/json_util.h"
 #include "web/assets.h"
 
 namespace sentinel::server {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
 constexpr size_t kStateAlerts = 500;
 constexpr size_t kMaxPageLimit = 1000;
 constexpr size_t kExportPage = 1000;
 
-Timestamp now() {
-    return Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()};
-}
-
-std::string dump(const Json& j) {
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+Timestamp now() { return wall_now(); }
 
 // The original's str(value) with falsy values as "".
 std::string field_string(const Json& obj, const char* key) {

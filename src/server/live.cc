@@ -4,21 +4,17 @@
 #include <nlohmann/json.hpp>
 
 #include "schema/alert_json.h"
+#include "server/json_util.h"
 
 namespace sentinel::server {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
 constexpr int64_t kMinuteNs = 60'000'000'000;
 constexpr int64_t kSecondNs = 1'000'000'000;
 constexpr int64_t kPruneAgentsAfterNs = 86'400 * kSecondNs;
 constexpr const char* kOtherKey = "(other)";
 constexpr std::array<const char*, 5> kLevelNames = {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"};
-
-std::string dump(const Json& j) {
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 }  // namespace
 

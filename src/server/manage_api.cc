@@ -7,26 +7,18 @@
 #include "common/log.h"
 #include "schema/alert_json.h"
 #include "server/api.h"
+#include "server/json_util.h"
 
 namespace sentinel::server {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
 constexpr size_t kMaxIds = 10'000;
 constexpr size_t kMaxPassword = 1024;
 constexpr size_t kMinPassword = 10;
 constexpr int64_t kWouldHaveMatchedWindowNs = 7LL * 86'400 * 1'000'000'000;
 
-Timestamp now() {
-    return Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()};
-}
-
-std::string dump(const Json& j) {
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+Timestamp now() { return wall_now(); }
 
 Json time_or_null(const std::optional<Timestamp>& t) {
     return t ? Json(schema::format_iso8601(*t)) : Json();

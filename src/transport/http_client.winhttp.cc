@@ -404,16 +404,6 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(HttpOptions options) {
     return client;
 }
 
-HttpResult HttpClient::post_json(std::string_view path, std::string_view body, long timeout_ms,
-                                 const std::atomic<double>* abort_at) {
-    return perform(true, path, body, timeout_ms, abort_at);
-}
-
-HttpResult HttpClient::get_json(std::string_view path, long timeout_ms,
-                                const std::atomic<double>* abort_at) {
-    return perform(false, path, {}, timeout_ms, abort_at);
-}
-
 HttpResult HttpClient::perform(bool post, std::string_view path, std::string_view body,
                                long timeout_ms, const std::atomic<double>* abort_at) {
     HttpResult result;

@@ -4,6 +4,17 @@
 
 namespace sentinel::transport {
 
+// Both clients (libcurl, WinHTTP) implement only perform().
+HttpResult HttpClient::post_json(std::string_view path, std::string_view body, long timeout_ms,
+                                 const std::atomic<double>* abort_at) {
+    return perform(true, path, body, timeout_ms, abort_at);
+}
+
+HttpResult HttpClient::get_json(std::string_view path, long timeout_ms,
+                                const std::atomic<double>* abort_at) {
+    return perform(false, path, {}, timeout_ms, abort_at);
+}
+
 Result<bool> check_http_options(HttpOptions& options) {
     while (!options.base_url.empty() && options.base_url.back() == '/') {
         options.base_url.pop_back();

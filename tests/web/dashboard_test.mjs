@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 import { start_backend } from './backend.mjs';
+import { check, step, tally } from './checks.mjs';
 import { png_stats } from './png.mjs';
 
 const run = promisify(execFile);
@@ -30,26 +31,6 @@ if (!npm_dir) {
 }
 const { chromium } = createRequire(path.join(npm_dir, 'package.json'))('playwright-core');
 
-let failures = 0;
-let passes = 0;
-function check(cond, what, detail = '') {
-    if (cond) {
-        passes++;
-        console.log(`  ok   ${what}`);
-    } else {
-        failures++;
-        console.log(`  FAIL ${what}${detail ? ` — ${detail}` : ''}`);
-    }
-}
-async function step(name, fn) {
-    console.log(`[${name}]`);
-    try {
-        await fn();
-    } catch (err) {
-        failures++;
-        console.log(`  FAIL ${name} threw: ${err.stack || err}`);
-    }
-}
 
 let seq = 0;
 function alert(fields = {}) {
@@ -398,8 +379,8 @@ async function main() {
         await backend.stop();
         fs.rmSync(tmp, { recursive: true, force: true });
     }
-    console.log(`\n${passes} checks passed, ${failures} failed (backend: ${backend_kind}; screenshots in ${artifacts})`);
-    process.exit(failures === 0 ? 0 : 1);
+    console.log(`\n${tally.passes} checks passed, ${tally.failures} failed (backend: ${backend_kind}; screenshots in ${artifacts})`);
+    process.exit(tally.failures === 0 && tally.passes > 0 ? 0 : 1);
 }
 
 async function shot(page, name, min_ink = 0.01) {
