@@ -8,8 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { start_backend } from './backend.mjs';
-import { check, step, tally } from './checks.mjs';
-import { png_stats } from './png.mjs';
+import { check, check_page_stayed_home, checked_screenshot, finish, step } from './checks.mjs';
 
 const env = process.env;
 const npm_dir = env.SENTINEL_WEB_NPM_DIR;
@@ -434,26 +433,18 @@ async function main() {
         });
 
         await step('no request leaves the server; no script errors', async () => {
-            const foreign = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:') && !u.startsWith(`${origin.replace('https', 'wss')}/`));
-            check(foreign.length === 0, `all ${requests.length} requests go to ${origin}`, foreign.slice(0, 5).join(' '));
-            const script_errors = console_errors.filter((e) => !/Failed to load resource|WebSocket connection/.test(e));
-            check(script_errors.length === 0, 'no script errors in the page', script_errors.join(' | ').slice(0, 500));
+            check_page_stayed_home(origin, requests, console_errors);
         });
     } finally {
         await browser.close().catch(() => {});
         await backend.stop();
         fs.rmSync(tmp, { recursive: true, force: true });
     }
-    console.log(`\n${tally.passes} checks passed, ${tally.failures} failed (backend: ${backend_kind}; screenshots in ${artifacts})`);
-    process.exit(tally.failures === 0 && tally.passes > 0 ? 0 : 1);
+    finish(backend_kind, artifacts);
 }
 
-async function shot(page, name, min_ink = 0.01) {
-    const file = path.join(artifacts, `${name}.png`);
-    await page.screenshot({ path: file });
-    const s = png_stats(fs.readFileSync(file));
-    console.log(`  info ${name}.png: ${s.colours} colours, ${(s.ink_ratio * 100).toFixed(1)}% ink`);
-    check(s.colours >= 64 && s.ink_ratio > min_ink, `screenshot ${name}.png is not blank`, `${s.colours} colours, ${(s.ink_ratio * 100).toFixed(1)}% ink`);
+function shot(page, name, min_ink = 0.01) {
+    return checked_screenshot(page, artifacts, name, min_ink);
 }
 
 main().catch((err) => {
