@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "shipper_options.h"
 #include "support/test_support.h"
 
 namespace sentinel::transport {
@@ -15,12 +16,7 @@ using testing::TempDir;
 
 constexpr double kWait = 60;  // generous: only a failure ever waits this long
 
-void clear_proxy_environment() {
-    for (const char* name : {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy",
-                             "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
-        ::unsetenv(name);
-    }
-}
+using testing::clear_proxy_environment;
 
 class ShipperTest : public ::testing::Test {
   protected:
@@ -31,19 +27,7 @@ class ShipperTest : public ::testing::Test {
     }
 
     ShipperOptions options() {
-        ShipperOptions o;
-        o.server_url = server_.url();
-        o.api_key = "test-key";
-        o.ca_cert = pki_.file("ca.crt");
-        o.state_dir = state_.path();
-        o.identity = {"0123456789abcdef", "test-host", "Linux test", "0.1.0"};
-        o.spool_durable = false;
-        o.heartbeat_interval = 3600;
-        o.backoff_initial = 0.02;
-        o.backoff_max = 0.2;
-        o.request_timeout = 5;
-        o.connect_timeout = 2;
-        return o;
+        return testing::stand_in_options(server_.url(), pki_.file("ca.crt"), state_.path());
     }
 
     static schema::Alert alert(int i) {

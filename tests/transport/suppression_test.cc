@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "platform/platform.h"
+#include "shipper_options.h"
 #include "support/test_support.h"
 #include "transport/heartbeat.h"
 #include "transport/http_client.h"
@@ -205,27 +206,14 @@ class StubServer {
 class ShipperSuppressionTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        for (const char* name : {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY",
-                                 "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"}) {
-            ::unsetenv(name);
-        }
+        testing::clear_proxy_environment();
         ASSERT_TRUE(testing::make_test_pki(pki_.path()).is_ok());
         ASSERT_TRUE(server_.start(pki_.path(), out_.path()).is_ok());
     }
 
     ShipperOptions options() {
-        ShipperOptions o;
-        o.server_url = server_.url();
-        o.api_key = "test-key";
-        o.ca_cert = pki_.file("ca.crt");
-        o.state_dir = state_.path();
-        o.identity = {"0123456789abcdef", "test-host", "Linux test", "0.1.0"};
-        o.spool_durable = false;
+        auto o = testing::stand_in_options(server_.url(), pki_.file("ca.crt"), state_.path());
         o.heartbeat_interval = 0.1;
-        o.backoff_initial = 0.02;
-        o.backoff_max = 0.2;
-        o.request_timeout = 5;
-        o.connect_timeout = 2;
         o.suppression_start_wait = kWait;  // the first fetch always settles well before this
         return o;
     }
