@@ -225,7 +225,7 @@ std::string cidr_text(const Cidr& cidr) {
     return cidr.prefix_len() == full ? cidr.network().to_string() : cidr.to_string();
 }
 
-nlohmann::ordered_json to_json(const Rule& r) {
+nlohmann::ordered_json to_agent_json(const Rule& r) {
     nlohmann::ordered_json j;
     j["id"] = r.id;
     j["category"] = r.category;
@@ -234,6 +234,11 @@ nlohmann::ordered_json to_json(const Rule& r) {
     j["port"] = r.port ? nlohmann::ordered_json(*r.port) : nlohmann::ordered_json(nullptr);
     j["agent_id"] = r.agent_id;
     j["expires_at"] = time_or_null(r.expires_at);
+    return j;
+}
+
+nlohmann::ordered_json to_json(const Rule& r) {
+    auto j = to_agent_json(r);
     j["comment"] = r.comment;
     j["created_by"] = r.created_by;
     j["created_at"] = time_or_null(r.created_at);
@@ -247,18 +252,6 @@ nlohmann::ordered_json to_json(const Rule& r, const RuleStats& stats, Timestamp 
     j["hits_server"] = stats.hits_server;
     j["hits_agents"] = stats.hits_agents;
     j["last_hit"] = time_or_null(stats.last_hit);
-    return j;
-}
-
-nlohmann::ordered_json to_agent_json(const Rule& r) {
-    nlohmann::ordered_json j;
-    j["id"] = r.id;
-    j["category"] = r.category;
-    j["src"] = cidr_or_empty(r.src);
-    j["dst"] = cidr_or_empty(r.dst);
-    j["port"] = r.port ? nlohmann::ordered_json(*r.port) : nlohmann::ordered_json(nullptr);
-    j["agent_id"] = r.agent_id;
-    j["expires_at"] = time_or_null(r.expires_at);
     return j;
 }
 

@@ -1,8 +1,13 @@
 #pragma once
 
-#include <cstdlib>
-#include <string>
+#include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/test_support.h"
 #include "transport/shipper.h"
 
 // Shared by the shipper tests: a clean proxy environment and options for the local stand-in.
@@ -33,6 +38,22 @@ inline transport::ShipperOptions stand_in_options(const std::string& url,
     o.request_timeout = 5;
     o.connect_timeout = 2;
     return o;
+}
+
+inline std::unique_ptr<transport::Shipper> make_shipper(const transport::ShipperOptions& o) {
+    auto s = transport::Shipper::create(o);
+    EXPECT_TRUE(s.is_ok()) << s.error();
+    return s ? std::move(*s) : nullptr;
+}
+
+// The ids of the alerts a stand-in (StandInServer or an extension of it) stored, in arrival order.
+template <typename Server>
+std::vector<std::string> stored_ids(const Server& server) {
+    std::vector<std::string> ids;
+    for (const auto& a : server.alerts()) {
+        ids.push_back(a.value("id", ""));
+    }
+    return ids;
 }
 
 }  // namespace sentinel::testing

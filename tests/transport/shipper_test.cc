@@ -43,19 +43,9 @@ class ShipperTest : public ::testing::Test {
         return a;
     }
 
-    std::unique_ptr<Shipper> make(const ShipperOptions& o) {
-        auto s = Shipper::create(o);
-        EXPECT_TRUE(s.is_ok()) << s.error();
-        return s ? std::move(*s) : nullptr;
-    }
+    std::unique_ptr<Shipper> make(const ShipperOptions& o) { return testing::make_shipper(o); }
 
-    std::vector<std::string> stored_ids() {
-        std::vector<std::string> ids;
-        for (const auto& a : server_.alerts()) {
-            ids.push_back(a.value("id", ""));
-        }
-        return ids;
-    }
+    std::vector<std::string> stored_ids() { return testing::stored_ids(server_); }
 
     static std::vector<std::string> expected_ids(int from, int to) {
         std::vector<std::string> ids;

@@ -218,19 +218,9 @@ class ShipperSuppressionTest : public ::testing::Test {
         return o;
     }
 
-    std::unique_ptr<Shipper> make(const ShipperOptions& o) {
-        auto s = Shipper::create(o);
-        EXPECT_TRUE(s.is_ok()) << s.error();
-        return s ? std::move(*s) : nullptr;
-    }
+    std::unique_ptr<Shipper> make(const ShipperOptions& o) { return testing::make_shipper(o); }
 
-    std::vector<std::string> stored_ids() {
-        std::vector<std::string> ids;
-        for (const auto& a : server_.alerts()) {
-            ids.push_back(a.value("id", ""));
-        }
-        return ids;
-    }
+    std::vector<std::string> stored_ids() { return testing::stored_ids(server_); }
 
     // True once some heartbeat reported exactly `suppressed`.
     bool heartbeat_reported(const std::string& suppressed) {

@@ -7,29 +7,25 @@
 // SENTINEL_SERVER (path of sentinel-server when the backend is "server").
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 import { start_backend } from './backend.mjs';
+import { launch_chromium } from './browser.mjs';
 import { check, check_page_stayed_home, checked_screenshot, finish, step } from './checks.mjs';
 
 const run = promisify(execFile);
 const env = process.env;
-const npm_dir = env.SENTINEL_WEB_NPM_DIR;
 const artifacts = env.SENTINEL_WEB_ARTIFACTS || path.join(os.tmpdir(), 'sentinel-web-artifacts');
 const backend_kind = env.SENTINEL_WEB_BACKEND || 'mock';
 const latency_budget_ms = Number(env.SENTINEL_WEB_LATENCY_MS || 1000);
-const chromium_path = env.SENTINEL_CHROMIUM || '/usr/bin/chromium';
 const kOfflineAfter = 3;
 
-if (!npm_dir) {
+if (!env.SENTINEL_WEB_NPM_DIR) {
     console.error('SENTINEL_WEB_NPM_DIR is not set (run through ctest)');
     process.exit(2);
 }
-const { chromium } = createRequire(path.join(npm_dir, 'package.json'))('playwright-core');
-
 
 let seq = 0;
 function alert(fields = {}) {
@@ -52,11 +48,7 @@ async function main() {
     fs.mkdirSync(artifacts, { recursive: true });
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-web-'));
     const backend = await start_backend(backend_kind, { tmp, dist_dir: env.SENTINEL_WEB_DIST, server: env.SENTINEL_SERVER, offline_after_s: kOfflineAfter });
-    const browser = await chromium.launch({
-        executablePath: chromium_path,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launch_chromium();
     // launch() already uses a fresh temporary profile (an empty user-data-dir).
     const context = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();

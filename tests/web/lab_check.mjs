@@ -2,7 +2,7 @@
 // and checks that the Live Feed shows every lab scenario's category, and that the page asked
 // nothing of any other host. Usage: node lab_check.mjs ORIGIN USER PASSWORD SCREENSHOT CATEGORY...
 // Environment: SENTINEL_WEB_NPM_DIR (where the dashboard build's npm ci put playwright-core).
-import { open_dashboard } from './lab_browser.mjs';
+import { open_dashboard } from './browser.mjs';
 
 const [origin, user, password, screenshot, ...categories] = process.argv.slice(2);
 if (!origin || !screenshot || categories.length === 0 || !process.env.SENTINEL_WEB_NPM_DIR) {

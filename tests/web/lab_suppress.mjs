@@ -3,7 +3,7 @@
 //   node lab_suppress.mjs ORIGIN USER PASSWORD add CATEGORY SRC COMMENT  → prints the rule id
 //   node lab_suppress.mjs ORIGIN USER PASSWORD delete RULE_ID
 // Exit 0 when the dashboard shows the change, 1 otherwise.
-import { open_dashboard } from './lab_browser.mjs';
+import { open_dashboard } from './browser.mjs';
 
 const [origin, user, password, action, ...args] = process.argv.slice(2);
 const usage = 'usage: node lab_suppress.mjs ORIGIN USER PASSWORD (add CATEGORY SRC COMMENT | delete RULE_ID)';

@@ -3,25 +3,21 @@
 // log, and a viewer who gets no write controls. Debian's chromium driven by playwright-core
 // against the mock server or the real sentinel-server (same environment as dashboard_test.mjs).
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
 import { start_backend } from './backend.mjs';
+import { launch_chromium } from './browser.mjs';
 import { check, check_page_stayed_home, checked_screenshot, finish, step } from './checks.mjs';
 
 const env = process.env;
-const npm_dir = env.SENTINEL_WEB_NPM_DIR;
 const artifacts = env.SENTINEL_WEB_ARTIFACTS || path.join(os.tmpdir(), 'sentinel-web-manage-artifacts');
 const backend_kind = env.SENTINEL_WEB_BACKEND || 'mock';
-const chromium_path = env.SENTINEL_CHROMIUM || '/usr/bin/chromium';
 
-if (!npm_dir) {
+if (!env.SENTINEL_WEB_NPM_DIR) {
     console.error('SENTINEL_WEB_NPM_DIR is not set (run through ctest)');
     process.exit(2);
 }
-const { chromium } = createRequire(path.join(npm_dir, 'package.json'))('playwright-core');
-
 
 let seq = 0;
 function alert(fields = {}) {
@@ -81,11 +77,7 @@ async function main() {
     fs.mkdirSync(artifacts, { recursive: true });
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-web-manage-'));
     const backend = await start_backend(backend_kind, { tmp, dist_dir: env.SENTINEL_WEB_DIST, server: env.SENTINEL_SERVER, offline_after_s: 90 });
-    const browser = await chromium.launch({
-        executablePath: chromium_path,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launch_chromium();
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1600, height: 900 } });
     const page = await context.newPage();
     const requests = [];

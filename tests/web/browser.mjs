@@ -1,19 +1,23 @@
-// Shared by the attack lab's browser steps (lab_check.mjs, lab_suppress.mjs): Debian's chromium
-// through playwright-core, logged into the real dashboard, with every request to another host
-// recorded. Environment: SENTINEL_WEB_NPM_DIR (where the dashboard build's npm ci put
+// Debian's chromium through playwright-core, for the browser tests and the attack lab's browser
+// steps; open_dashboard() also logs in and records every request to another host. Environment: SENTINEL_WEB_NPM_DIR (where the dashboard build's npm ci put
 // playwright-core), SENTINEL_CHROMIUM (default /usr/bin/chromium).
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-export async function open_dashboard(origin, user, password) {
+// A headless chromium with a fresh temporary profile and no background traffic of its own.
+export async function launch_chromium() {
     const npm_dir = process.env.SENTINEL_WEB_NPM_DIR;
-    if (!npm_dir) throw new Error('SENTINEL_WEB_NPM_DIR is not set');
+    if (!npm_dir) throw new Error('SENTINEL_WEB_NPM_DIR is not set (run through ctest)');
     const { chromium } = createRequire(path.join(npm_dir, 'package.json'))('playwright-core');
-    const browser = await chromium.launch({
+    return chromium.launch({
         executablePath: process.env.SENTINEL_CHROMIUM || '/usr/bin/chromium',
         headless: true,
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
+}
+
+export async function open_dashboard(origin, user, password) {
+    const browser = await launch_chromium();
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     const foreign = [];
