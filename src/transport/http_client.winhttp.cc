@@ -2,8 +2,8 @@
 // The system trust store does not know our CA, so WinHTTP is told to accept an unknown root and
 // the server certificate is checked here, against ca.crt, in the SENDING_REQUEST callback: that
 // runs after the handshake and before any byte of the request (and so the API key) is sent. A
-// certificate that does not verify closes the request. Validity dates are still checked by
-// Schannel, the host name here (Wine's Schannel does not match IP addresses).
+// certificate that does not verify closes the request. The checks themselves (signature, dates,
+// host name; Wine's Schannel does not match IP addresses) are in win_cert.cc.
 
 // clang-format off
 #include <winsock2.h>
@@ -15,15 +15,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
-#include <cstring>
-#include <cwctype>
 #include <filesystem>
 #include <mutex>
 #include <thread>
 
-#include "common/ip_address.h"
 #include "platform/platform.h"
 #include "transport/http_client.h"
+#include "transport/win_cert.h"
 
 #ifndef WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_3
 #define WINHTTP_FLAG_SECURE_PROTOCOL_TLS1_3 0x00002000
@@ -120,106 +118,6 @@ FailureKind classify(DWORD code) {
     }
 }
 
-// Loads the first certificate of a PEM (or DER) file.
-Result<PCCERT_CONTEXT> load_ca(const std::string& path) {
-    auto text = platform::read_file(path);
-    if (!text) {
-        return Error{text.error()};
-    }
-    DWORD size = 0;
-    std::string der;
-    if (::CryptStringToBinaryA(text->data(), static_cast<DWORD>(text->size()),
-                               CRYPT_STRING_BASE64HEADER, nullptr, &size, nullptr, nullptr)) {
-        der.resize(size);
-        if (!::CryptStringToBinaryA(text->data(), static_cast<DWORD>(text->size()),
-                                    CRYPT_STRING_BASE64HEADER, reinterpret_cast<BYTE*>(der.data()),
-                                    &size, nullptr, nullptr)) {
-            return Error{"CA certificate " + path + " is not a PEM certificate"};
-        }
-        der.resize(size);
-    } else {
-        der = std::move(*text);
-    }
-    PCCERT_CONTEXT ca = ::CertCreateCertificateContext(X509_ASN_ENCODING | PKCS_7_ASN_ENCODING,
-                                                       reinterpret_cast<const BYTE*>(der.data()),
-                                                       static_cast<DWORD>(der.size()));
-    if (ca == nullptr) {
-        return Error{"CA certificate " + path + " cannot be read as an X.509 certificate"};
-    }
-    return ca;
-}
-
-// True when `cert` is our CA itself or is signed by it and within its validity dates.
-bool verified_by(PCCERT_CONTEXT cert, PCCERT_CONTEXT ca) {
-    if (::CertCompareCertificate(X509_ASN_ENCODING, cert->pCertInfo, ca->pCertInfo)) {
-        return true;
-    }
-    if (!::CertCompareCertificateName(X509_ASN_ENCODING, &cert->pCertInfo->Issuer,
-                                      &ca->pCertInfo->Subject)) {
-        return false;
-    }
-    if (::CertVerifyTimeValidity(nullptr, cert->pCertInfo) != 0) {
-        return false;
-    }
-    return ::CryptVerifyCertificateSignatureEx(
-               0, X509_ASN_ENCODING, CRYPT_VERIFY_CERT_SIGN_SUBJECT_CERT,
-               const_cast<void*>(static_cast<const void*>(cert)),
-               CRYPT_VERIFY_CERT_SIGN_ISSUER_CERT, const_cast<void*>(static_cast<const void*>(ca)),
-               0, nullptr) != 0;
-}
-
-bool same_dns_name(std::wstring_view pattern, std::wstring_view host) {
-    const auto lower = [](std::wstring_view v) {
-        std::wstring out(v);
-        for (wchar_t& c : out) {
-            c = static_cast<wchar_t>(std::towlower(c));
-        }
-        return out;
-    };
-    const std::wstring p = lower(pattern);
-    const std::wstring h = lower(host);
-    if (p.rfind(L"*.", 0) == 0) {
-        // One leftmost label only, as browsers do.
-        const size_t dot = h.find(L'.');
-        return dot != std::wstring::npos && dot > 0 && h.substr(dot) == p.substr(1);
-    }
-    return p == h;
-}
-
-// True when the certificate's subject alternative names include `host` (a DNS name or an IP
-// address). Schannel's own check is switched off because Wine's does not know IP addresses.
-bool names_host(PCCERT_CONTEXT cert, const std::wstring& host) {
-    const CERT_EXTENSION* ext = ::CertFindExtension(
-        szOID_SUBJECT_ALT_NAME2, cert->pCertInfo->cExtension, cert->pCertInfo->rgExtension);
-    if (ext == nullptr) {
-        return false;
-    }
-    CERT_ALT_NAME_INFO* info = nullptr;
-    DWORD size = 0;
-    if (!::CryptDecodeObjectEx(X509_ASN_ENCODING, X509_ALTERNATE_NAME, ext->Value.pbData,
-                               ext->Value.cbData, CRYPT_DECODE_ALLOC_FLAG, nullptr, &info, &size)) {
-        return false;
-    }
-    std::wstring bare = host;
-    if (bare.size() > 2 && bare.front() == L'[' && bare.back() == L']') {
-        bare = bare.substr(1, bare.size() - 2);
-    }
-    const auto ip = IpAddress::parse(narrow(bare.data(), bare.size()));
-    bool found = false;
-    for (DWORD i = 0; i < info->cAltEntry && !found; ++i) {
-        const CERT_ALT_NAME_ENTRY& e = info->rgAltEntry[i];
-        if (e.dwAltNameChoice == CERT_ALT_NAME_DNS_NAME && !ip && e.pwszDNSName != nullptr) {
-            found = same_dns_name(e.pwszDNSName, bare);
-        } else if (e.dwAltNameChoice == CERT_ALT_NAME_IP_ADDRESS && ip) {
-            const size_t n = ip->is_v4() ? 4 : 16;
-            found = e.IPAddress.cbData == n &&
-                    std::memcmp(e.IPAddress.pbData, ip->bytes().data(), n) == 0;
-        }
-    }
-    ::LocalFree(info);
-    return found;
-}
-
 // Everything the client keeps between requests (HttpClient::curl_ points here).
 struct State {
     HINTERNET session = nullptr;
@@ -264,7 +162,8 @@ void CALLBACK on_status(HINTERNET request, DWORD_PTR context, DWORD status, LPVO
         // A reused connection was verified when it was set up; WinHTTP still reports its cert.
         ctx->rejected = true;
     } else {
-        ctx->rejected = !verified_by(cert, ctx->ca) || !names_host(cert, *ctx->host);
+        ctx->rejected =
+            !wincert::signed_by(cert, ctx->ca) || !wincert::names_host(cert, *ctx->host);
         ::CertFreeCertificateContext(cert);
     }
     ctx->checked = true;
@@ -306,7 +205,7 @@ HttpResult verify_server(State& s, int timeout_ms, int connect_timeout_ms) {
         DWORD size = sizeof(cert);
         if (::WinHttpQueryOption(probe, WINHTTP_OPTION_SERVER_CERT_CONTEXT, &cert, &size) &&
             cert != nullptr) {
-            good = verified_by(cert, s.ca) && names_host(cert, s.host);
+            good = wincert::signed_by(cert, s.ca) && wincert::names_host(cert, s.host);
             ::CertFreeCertificateContext(cert);
         }
         ok = ::WinHttpReceiveResponse(probe, nullptr);
@@ -353,7 +252,7 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(HttpOptions options) {
     auto state = std::make_unique<State>();
     state->https = https;
     if (https && !options.insecure) {
-        auto ca = load_ca(options.ca_cert);
+        auto ca = wincert::load_certificate(options.ca_cert);
         if (!ca) {
             return Error{ca.error()};
         }

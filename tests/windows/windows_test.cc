@@ -19,6 +19,7 @@
 #include "capture/pump.h"
 #include "config/config.h"
 #include "platform/platform.h"
+#include "transport/win_cert.h"
 
 // clang-format off
 #include <winsock2.h>
@@ -40,6 +41,24 @@ fs::path temp_dir(const std::string& name) {
 fs::path trace(const std::string& name) {
     return fs::path(SENTINEL_SOURCE_DIR) / "tests" / "traces" / name;
 }
+
+// A certificate from tests/windows/certs (see its README), freed at scope exit.
+struct TestCertificate {
+    PCCERT_CONTEXT context = nullptr;
+    explicit TestCertificate(const std::string& name) {
+        const fs::path path = fs::path(SENTINEL_SOURCE_DIR) / "tests" / "windows" / "certs" / name;
+        auto loaded = transport::wincert::load_certificate(path.string());
+        EXPECT_TRUE(loaded.is_ok()) << loaded.error();
+        context = loaded.is_ok() ? *loaded : nullptr;
+    }
+    ~TestCertificate() {
+        if (context != nullptr) {
+            ::CertFreeCertificateContext(context);
+        }
+    }
+    TestCertificate(const TestCertificate&) = delete;
+    TestCertificate& operator=(const TestCertificate&) = delete;
+};
 
 TEST(WindowsPlatform, HostnameAndOsDescription) {
     EXPECT_FALSE(platform::hostname().empty());
@@ -328,6 +347,52 @@ TEST(WindowsConfig, PathsResolveAgainstTheConfigFolder) {
     ASSERT_TRUE(config.is_ok()) << config.error();
     const fs::path ca = config::resolve_path(*config, config->ca_cert);
     EXPECT_EQ(fs::weakly_canonical(ca), fs::weakly_canonical(dir / "ca.crt"));
+    fs::remove_all(dir);
+}
+
+// One ECDSA signature in 128 has an r or s shorter than the curve size; Wine's crypt32 rejected
+// those, and with them one CI run's freshly made server certificate.
+TEST(WindowsServerCertificate, SignaturesWithShortIntegersVerify) {
+    TestCertificate ca("ca.pem");
+    ASSERT_NE(ca.context, nullptr);
+    for (const char* name : {"leaf_full.pem", "leaf_short_r.pem", "leaf_short_s.pem"}) {
+        TestCertificate leaf(name);
+        ASSERT_NE(leaf.context, nullptr);
+        EXPECT_TRUE(transport::wincert::signed_by(leaf.context, ca.context)) << name;
+    }
+    EXPECT_TRUE(transport::wincert::signed_by(ca.context, ca.context));
+}
+
+TEST(WindowsServerCertificate, OtherSignersAndAlteredCertificatesDoNot) {
+    TestCertificate ca("ca.pem");
+    ASSERT_NE(ca.context, nullptr);
+    for (const char* name : {"leaf_short_r_other_ca.pem", "leaf_short_r_tampered.pem"}) {
+        TestCertificate leaf(name);
+        ASSERT_NE(leaf.context, nullptr);
+        EXPECT_FALSE(transport::wincert::signed_by(leaf.context, ca.context)) << name;
+    }
+    TestCertificate leaf("leaf_full.pem");
+    EXPECT_FALSE(transport::wincert::signed_by(ca.context, leaf.context));
+}
+
+TEST(WindowsServerCertificate, HostIsMatchedAgainstSubjectAltNames) {
+    TestCertificate leaf("leaf_short_r.pem");
+    ASSERT_NE(leaf.context, nullptr);
+    EXPECT_TRUE(transport::wincert::names_host(leaf.context, L"127.0.0.1"));
+    EXPECT_FALSE(transport::wincert::names_host(leaf.context, L"127.0.0.2"));
+    EXPECT_FALSE(transport::wincert::names_host(leaf.context, L"localhost"));
+    TestCertificate ca("ca.pem");
+    EXPECT_FALSE(transport::wincert::names_host(ca.context, L"sentinel-test-ca"));
+}
+
+TEST(WindowsServerCertificate, UnreadableFilesSayWhy) {
+    const fs::path dir = temp_dir("certs");
+    std::ofstream(dir / "junk.crt")
+        << "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n";
+    auto junk = transport::wincert::load_certificate((dir / "junk.crt").string());
+    ASSERT_FALSE(junk.is_ok());
+    EXPECT_NE(junk.error().find("junk.crt"), std::string::npos) << junk.error();
+    EXPECT_FALSE(transport::wincert::load_certificate((dir / "missing.crt").string()).is_ok());
     fs::remove_all(dir);
 }
 
