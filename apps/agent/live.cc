@@ -35,30 +35,34 @@ struct SharedCounters {
     std::atomic<uint64_t> alerts{0};
 };
 
-// Prints each alert the original's way and hands it to the shipper. Runs only when an alert
-// fires, so the allocation in submit() is not per packet.
+// Counts each alert and hands it to the shipper; printing it (and the Event Log) happens on the
+// shipper's writer thread once suppression rules let it through (see announce_alert). Runs only
+// when an alert fires, so the allocation in submit() is not per packet.
 class ShippingSink final : public detect::AlertSink {
   public:
-    ShippingSink(transport::Console& console, transport::Shipper& shipper, SharedCounters& counters)
-        : console_(console), shipper_(shipper), counters_(counters) {}
+    ShippingSink(transport::Shipper& shipper, SharedCounters& counters)
+        : shipper_(shipper), counters_(counters) {}
 
     void emit(schema::Alert&& alert) override {
         counters_.alerts.fetch_add(1, std::memory_order_relaxed);
-        console_.alert(alert);
-        // The Windows agent also writes CRITICAL and HIGH alerts to the Application log.
-        if (platform::has_windows_services() && alert.level >= schema::Severity::kHigh) {
-            platform::write_event_log("NetSentinelAgent", platform::EventType::kError,
-                                      fmt::format("[{}] {}: {}", schema::to_string(alert.level),
-                                                  alert.category, alert.message));
-        }
         shipper_.submit(std::move(alert));
     }
 
   private:
-    transport::Console& console_;
     transport::Shipper& shipper_;
     SharedCounters& counters_;
 };
+
+// Prints an alert the original's way; the Windows agent also writes CRITICAL and HIGH alerts to
+// the Application log.
+void announce_alert(transport::Console& console, const schema::Alert& alert) {
+    console.alert(alert);
+    if (platform::has_windows_services() && alert.level >= schema::Severity::kHigh) {
+        platform::write_event_log("NetSentinelAgent", platform::EventType::kError,
+                                  fmt::format("[{}] {}: {}", schema::to_string(alert.level),
+                                              alert.category, alert.message));
+    }
+}
 
 std::string vt_status(const config::Config& config, const virustotal::ReputationStats& stats) {
     if (!stats.lookups_enabled) {
@@ -136,6 +140,7 @@ int run_live(const LiveOptions& options) {
         s.vt_quota_left = vt.lookups_enabled ? static_cast<int64_t>(vt.quota_left) : -1;
         return s;
     };
+    ship.on_kept = [&console](const schema::Alert& alert) { announce_alert(console, alert); };
     auto shipper = transport::Shipper::create(std::move(ship));
     if (!shipper) {
         std::fprintf(stderr, "%s\n", shipper.error().c_str());
@@ -155,7 +160,7 @@ int run_live(const LiveOptions& options) {
                      decode::link_type_name((*source)->datalink()));
     }
 
-    ShippingSink sink(console, **shipper, counters);
+    ShippingSink sink(**shipper, counters);
     detect::Engine engine(intel, sink);
     if (Status s = engine.configure(config.detectors, detect::builtin_registry(), options.only);
         !s.is_ok()) {

@@ -304,6 +304,9 @@ void Shipper::spool_incoming() {
                 if (s.filter && s.filter->apply(alert, now)) {
                     continue;  // suppressed: counted per rule, never spooled or sent
                 }
+                if (options_.on_kept) {
+                    options_.on_kept(alert);
+                }
                 if (auto st = s.spool->append(schema::to_json(alert)); !st) {
                     s.write_errors.fetch_add(1);
                     SENTINEL_LOG(error, "shipper", "alert {} lost: {}", alert.id, st.message());

@@ -58,6 +58,10 @@ struct ShipperOptions {
     // At start the spool writer holds alerts back until the first rule fetch finished (or
     // failed), at most this long (seconds), so a fresh start applies the server's current rules.
     double suppression_start_wait = 3;
+    // Called on the spool writer thread for each alert no rule suppressed, before it is spooled:
+    // where the agent prints it and writes the Windows Event Log, off the packet thread and
+    // never for a suppressed alert. Must be thread-safe.
+    std::function<void(const schema::Alert&)> on_kept;
 };
 
 // Counters for the console stats line and tests. Read from any thread.

@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "platform/platform.h"
 #include "shipper_options.h"
@@ -262,7 +265,15 @@ TEST_F(ShipperSuppressionTest, HttpClientGetsTheRules) {
 TEST_F(ShipperSuppressionTest, RulesFetchedAtStartDropMatchingAlertsBeforeTheSpool) {
     server_.serve_rules(R"({"version":1,"rules":[{"id":7,"category":"PORT SCAN"},
                            {"id":9,"src":"192.168.0.0/16","expires_at":null}]})");
-    auto shipper = make(options());
+    auto o = options();
+    // What the agent prints (and writes to the Event Log): only the alerts no rule suppressed.
+    std::mutex kept_mu;
+    std::vector<std::string> kept_ids;
+    o.on_kept = [&](const schema::Alert& a) {
+        std::lock_guard lock(kept_mu);
+        kept_ids.push_back(a.id);
+    };
+    auto shipper = make(o);
     ASSERT_TRUE(shipper->start().is_ok());
     // Submitted at once: the writer holds them until the first fetch settled.
     for (int i = 0; i < 5; ++i) {
@@ -275,6 +286,7 @@ TEST_F(ShipperSuppressionTest, RulesFetchedAtStartDropMatchingAlertsBeforeTheSpo
     ASSERT_TRUE(eventually([&] { return heartbeat_reported(R"({"7":5,"9":1})"); }, kWait));
     shipper->stop(5);
     EXPECT_EQ(stored_ids(), (std::vector<std::string>{"keep1", "keep2"}));
+    EXPECT_EQ(kept_ids, (std::vector<std::string>{"keep1", "keep2"}));
     const auto c = shipper->counters();
     EXPECT_EQ(c.suppressed, 6u);
     EXPECT_EQ(c.suppressed_by_rule, (std::map<int64_t, uint64_t>{{7, 5}, {9, 1}}));
