@@ -133,6 +133,10 @@ Status Suppressions::reload() {
     if (!rules) {
         return rules.status();
     }
+    auto retired = store_.suppressed_by_deleted_rules();
+    if (!retired) {
+        return retired.status();
+    }
     std::optional<std::vector<store::AgentRuleCount>> counts;
     bool need_counts;
     {
@@ -170,6 +174,7 @@ Status Suppressions::reload() {
     }
     entries_ = std::move(fresh);
     version_ = *v;
+    retired_ = *retired;
     if (counts) {
         std::map<std::string, uint64_t> per_agent;
         for (const auto& c : *counts) {
@@ -257,23 +262,42 @@ Result<suppress::Rule> Suppressions::add(const suppress::Rule& rule) {
 }
 
 Result<bool> Suppressions::remove(int64_t id) {
-    auto found = store_.delete_suppression(id);
-    if (!found) {
-        return found;
-    }
-    if (*found) {
+    Result<bool> found = false;
+    {
+        // Under io_mu_ no flush is between taking pending hits and writing them; the entry
+        // leaves at once, so no hit lands on a rule the store no longer has.
+        std::lock_guard io(io_mu_);
+        uint64_t unflushed = 0;
         {
             std::lock_guard lock(mu_);
-            std::erase_if(reported_, [&](const auto& kv) { return kv.first.second == id; });
-            std::erase_if(dirty_, [&](const auto& kv) { return kv.first.second == id; });
+            for (const auto& e : entries_) {
+                if (e.rule.id == id) {
+                    unflushed = e.pending_server + e.pending_agents;
+                }
+            }
         }
-        (void)reload();
+        found = store_.delete_suppression(id, unflushed);
+        if (!found || !*found) {
+            return found;
+        }
         std::lock_guard lock(mu_);
-        announce_locked_out(Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count()},
-                            true);
+        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+            if (it->rule.id == id) {
+                const auto s = stats_of(*it);
+                retired_ += static_cast<uint64_t>(s.hits_server + s.hits_agents);
+                entries_.erase(it);
+                break;
+            }
+        }
+        std::erase_if(reported_, [&](const auto& kv) { return kv.first.second == id; });
+        std::erase_if(dirty_, [&](const auto& kv) { return kv.first.second == id; });
     }
+    (void)reload();
+    std::lock_guard lock(mu_);
+    announce_locked_out(Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count()},
+                        true);
     return found;
 }
 
@@ -319,7 +343,7 @@ suppress::RuleStats Suppressions::stats_of(const Entry& e) const {
 }
 
 uint64_t Suppressions::total_locked() const {
-    uint64_t n = 0;
+    uint64_t n = retired_;
     for (const auto& e : entries_) {
         const auto s = stats_of(e);
         n += static_cast<uint64_t>(s.hits_server + s.hits_agents);
@@ -382,6 +406,7 @@ std::string Suppressions::metrics_text() {
         out += fmt::format("netsentinel_suppressed_total{{rule=\"{}\"}} {}\n", e.rule.id,
                            s.hits_server + s.hits_agents);
     }
+    out += fmt::format("netsentinel_suppressed_total{{rule=\"deleted\"}} {}\n", retired_);
     return out;
 }
 

@@ -62,7 +62,8 @@ class Suppressions {
     std::string rule_json(int64_t id, Timestamp now);
     // {"version":n,"rules":[agent rule objects]} (expired rules left out).
     std::string agent_rules_json(Timestamp now);
-    // netsentinel_suppressed_total{rule="7"} lines.
+    // netsentinel_suppressed_total{rule="7"} lines, and rule="deleted" for the deleted rules
+    // hits, so the sum never goes down.
     std::string metrics_text();
     uint64_t total();
 
@@ -95,7 +96,8 @@ class Suppressions {
     std::mutex mu_;
     std::vector<Entry> entries_;  // in id order
     int64_t version_ = -1;        // -1: not loaded yet
-    uint64_t total_ = 0;          // hits of every rule, pending ones included
+    uint64_t total_ = 0;          // hits of every rule, pending ones included, and retired_
+    uint64_t retired_ = 0;        // hits of deleted rules (store: suppressed_by_deleted_rules)
     // (agent, rule) → last cumulative count reported; `dirty_` ones are written at the next flush.
     std::map<std::pair<std::string, int64_t>, uint64_t> reported_;
     std::map<std::pair<std::string, int64_t>, uint64_t> dirty_;

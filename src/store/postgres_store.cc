@@ -701,10 +701,15 @@ class PostgresStore final : public Store {
         }
     }
 
-    Result<bool> delete_suppression(int64_t id) override {
+    Result<bool> delete_suppression(int64_t id, uint64_t unflushed_hits) override {
         try {
             std::lock_guard lock(write_mu_);
             pqxx::work w(*wconn_);
+            w.exec_params(
+                "INSERT INTO meta(key,value) SELECT 'suppressed_by_deleted_rules', "
+                "hits_server+hits_agents+$2 FROM suppressions WHERE id=$1 "
+                "ON CONFLICT(key) DO UPDATE SET value=meta.value+excluded.value",
+                id, static_cast<int64_t>(unflushed_hits));
             w.exec_params("DELETE FROM suppression_agent_counts WHERE rule_id=$1", id);
             const bool found =
                 w.exec_params("DELETE FROM suppressions WHERE id=$1", id).affected_rows() == 1;
@@ -738,6 +743,17 @@ class PostgresStore final : public Store {
             pqxx::nontransaction n(*rconn_);
             auto r = n.exec("SELECT value FROM meta WHERE key='suppressions_version'");
             return r.empty() ? int64_t{0} : r[0][0].as<int64_t>();
+        } catch (const std::exception& e) {
+            return Error{std::string("query failed: ") + e.what()};
+        }
+    }
+
+    Result<uint64_t> suppressed_by_deleted_rules() override {
+        try {
+            std::lock_guard lock(read_mu_);
+            pqxx::nontransaction n(*rconn_);
+            auto r = n.exec("SELECT value FROM meta WHERE key='suppressed_by_deleted_rules'");
+            return r.empty() ? uint64_t{0} : static_cast<uint64_t>(r[0][0].as<int64_t>());
         } catch (const std::exception& e) {
             return Error{std::string("query failed: ") + e.what()};
         }

@@ -810,17 +810,23 @@ class SqliteStore final : public Store {
         return out;
     }
 
-    Result<bool> delete_suppression(int64_t id) override {
+    Result<bool> delete_suppression(int64_t id, uint64_t unflushed_hits) override {
         std::lock_guard lock(write_mu_);
         if (auto st = exec(wdb_, "BEGIN IMMEDIATE"); !st) {
             return Error{st.message()};
         }
+        Stmt retire(wdb_,
+                    "INSERT INTO meta(key,value) SELECT 'suppressed_by_deleted_rules', "
+                    "hits_server+hits_agents+? FROM suppressions WHERE id=? "
+                    "ON CONFLICT(key) DO UPDATE SET value=value+excluded.value");
+        retire.bind(1, static_cast<int64_t>(unflushed_hits)).bind(2, id);
         Stmt c(wdb_, "DELETE FROM suppression_agent_counts WHERE rule_id=?");
         c.bind(1, id);
         Stmt s(wdb_, "DELETE FROM suppressions WHERE id=?");
         s.bind(1, id);
         bool found = false;
-        bool ok = c.step() == SQLITE_DONE && s.step() == SQLITE_DONE;
+        bool ok =
+            retire.step() == SQLITE_DONE && c.step() == SQLITE_DONE && s.step() == SQLITE_DONE;
         if (ok) {
             found = sqlite3_changes(wdb_) == 1;
             if (found) {
@@ -872,6 +878,14 @@ class SqliteStore final : public Store {
         const int64_t v = s.step() == SQLITE_ROW ? s.i64(0) : 0;
         s.reset();
         return v;
+    }
+
+    Result<uint64_t> suppressed_by_deleted_rules() override {
+        std::lock_guard lock(read_mu_);
+        Stmt& s = read_stmt("SELECT value FROM meta WHERE key='suppressed_by_deleted_rules'");
+        const int64_t v = s.step() == SQLITE_ROW ? s.i64(0) : 0;
+        s.reset();
+        return static_cast<uint64_t>(v);
     }
 
     Status record_suppression_hits(const std::vector<SuppressionHits>& hits,

@@ -272,8 +272,12 @@ class Store {
 
     // Adds a rule (id assigned) and bumps the rules version; returns the stored rule.
     virtual Result<SuppressionRule> create_suppression(const SuppressionRule& rule) = 0;
-    // Deletes a rule and its per-agent counts, bumps the version; false when unknown.
-    virtual Result<bool> delete_suppression(int64_t id) = 0;
+    // Deletes a rule and its per-agent counts, bumps the version; false when unknown. The rule's
+    // stored hits plus `unflushed_hits` (counted but not yet recorded) move to
+    // suppressed_by_deleted_rules(), so the suppressed total never goes down.
+    virtual Result<bool> delete_suppression(int64_t id, uint64_t unflushed_hits) = 0;
+    // Hits of every rule deleted so far (all servers sharing the database).
+    virtual Result<uint64_t> suppressed_by_deleted_rules() = 0;
     virtual Result<std::vector<SuppressionRule>> load_suppressions() = 0;
     // Grows whenever the rule set changes (create / delete), also by other servers.
     virtual Result<int64_t> suppressions_version() = 0;

@@ -377,6 +377,13 @@ TEST_F(ManageApiTest, RulesSuppressOnIngestAndCountHits) {
     EXPECT_EQ(call("DELETE", "/api/suppressions/" + std::to_string(id), a).status, 404);
     ASSERT_EQ(post_agent("/api/alert", alert("s-4", "10.9.9.9").dump()).status, 201);
     EXPECT_EQ(get("/api/alerts?limit=100", a)["alerts"][0]["id"], "s-4");
+    // Its hits still count: the suppressed total never goes down.
+    EXPECT_EQ(get("/api/state", a)["stats"]["suppressed_total"], 3);
+    metrics = gui("GET", "/metrics", "", {a}).body;
+    EXPECT_NE(metrics.find("netsentinel_suppressed_total{rule=\"deleted\"} 2"), std::string::npos)
+        << metrics;
+    EXPECT_EQ(metrics.find("netsentinel_suppressed_total{rule=\"" + std::to_string(id) + "\"}"),
+              std::string::npos);
     auto actions = audit_actions();
     EXPECT_TRUE(has(actions, "rule_create"));
     EXPECT_TRUE(has(actions, "rule_delete"));
@@ -426,6 +433,15 @@ TEST_F(ManageApiTest, HeartbeatCountsBecomeDeltasAcrossAgentAndServerRestarts) {
     beat(6);
     wait_for("/api/suppressions", a2, [&](const Json& j) { return hits(j) == 21; });
     EXPECT_EQ(get("/api/state", a2)["stats"]["suppressed_total"], 21);
+
+    // A deleted rule's hits, flushed or not, stay in the total across restarts.
+    beat(9);  // +3, maybe still pending when the rule goes
+    EXPECT_EQ(call("DELETE", "/api/suppressions/" + key, a2).status, 200);
+    EXPECT_EQ(get("/api/state", a2)["stats"]["suppressed_total"], 24);
+    stop_server();
+    start_server();
+    admin_.clear();
+    EXPECT_EQ(get("/api/state", admin())["stats"]["suppressed_total"], 24);
 }
 
 TEST_F(ManageApiTest, AckResolveStatusFiltersGroupsAndExport) {

@@ -603,9 +603,15 @@ TEST_P(StoreTest, SuppressionRulesHitsAndAgentCounts) {
     ASSERT_EQ(counts->size(), 1u) << "counts of unknown rules are not kept";
     EXPECT_EQ((*counts)[0].reported, 15u);
 
-    EXPECT_TRUE(*s->delete_suppression(made->id));
-    EXPECT_FALSE(*s->delete_suppression(made->id));
+    EXPECT_EQ(*s->suppressed_by_deleted_rules(), 0u);
+    EXPECT_TRUE(*s->delete_suppression(made->id, 2));
+    EXPECT_FALSE(*s->delete_suppression(made->id, 5));
     EXPECT_EQ(*s->suppressions_version(), 3);
+    // 4 + 15 stored and 2 not yet flushed: the suppressed total does not go down.
+    EXPECT_EQ(*s->suppressed_by_deleted_rules(), 21u);
+    EXPECT_TRUE(*s->delete_suppression(second->id, 1));
+    EXPECT_EQ(*s->suppressed_by_deleted_rules(), 22u);
+    ASSERT_TRUE(s->create_suppression(r).is_ok());
     EXPECT_TRUE(s->load_agent_rule_counts()->empty());
     EXPECT_EQ(s->load_suppressions()->size(), 1u);
 }
