@@ -140,8 +140,9 @@ Status ServerApp::start() {
     p.live->load(*summary, std::move(agents).value());
     if (Status st = start_outputs(config_, p.outputs, p.metrics, *p.live); !st)
         return st;
-    // Other servers sharing the database (PostgreSQL): their alerts and agent updates reach
-    // this server's stats, timeline and dashboards as if received here.
+    // Other servers sharing the database (PostgreSQL): their alerts, agent updates and
+    // acknowledge/resolve pushes reach this server's stats, timeline and dashboards as if
+    // received here.
     LiveState* live = p.live.get();
     auto subscribed = p.store->subscribe([live](store::RemoteChange change) {
         size_t begin = 0;
@@ -158,6 +159,9 @@ Status ServerApp::start() {
         }
         if (change.agents_changed) {
             live->merge_agents(change.agents);
+        }
+        for (const auto& message : change.messages) {
+            live->broadcast(message);  // e.g. an alert acknowledged on the other server
         }
     });
     if (!subscribed)

@@ -525,6 +525,12 @@ HttpResponse Api::change_status(const HttpRequest& r, const Identity& who, bool 
     audit(who.user, r.peer_ip, resolve ? "alert_resolve" : "alert_ack", target,
           "updated " + std::to_string(changed->size()));
     if (!changed->empty()) {
+        // To this server's dashboards and, through the database, to the other servers'.
+        const auto send = [this](const std::string& m) {
+            live_.broadcast(m);
+            if (auto st = store_.relay(m); !st)
+                SENTINEL_LOG(warn, "server", "{}", st.message());
+        };
         if (c.group) {
             Json m;
             m["type"] = "alert_update";
@@ -533,16 +539,23 @@ HttpResponse Api::change_status(const HttpRequest& r, const Identity& who, bool 
             m["by"] = c.by;
             m["at"] = schema::format_iso8601(c.at);
             m["updated"] = changed->size();
-            live_.broadcast(dump(m));
+            send(dump(m));
         } else {
-            std::string m = R"({"type":"alert_update","updates":[)";
-            for (size_t i = 0; i < changed->size(); ++i) {
-                if (i)
+            // In messages small enough to relay.
+            const std::string head = R"({"type":"alert_update","updates":[)";
+            std::string m = head;
+            for (const auto& x : *changed) {
+                std::string one = workflow_json(x.id, x.workflow);
+                if (m.size() > head.size() &&
+                    m.size() + one.size() + 3 > store::Store::kMaxRelayBytes) {
+                    send(m + "]}");
+                    m = head;
+                }
+                if (m.size() > head.size())
                     m += ',';
-                m += workflow_json((*changed)[i].id, (*changed)[i].workflow);
+                m += one;
             }
-            m += "]}";
-            live_.broadcast(m);
+            send(m + "]}");
         }
     }
     return HttpResponse::json(200, dump(Json{{"ok", true}, {"updated", changed->size()}}));

@@ -805,6 +805,18 @@ class PostgresStore final : public Store {
         }
     }
 
+    // Payload "m <origin> <message>"; the commit announcements start with a digit.
+    Status relay(const std::string& message) override {
+        if (message.size() > kMaxRelayBytes) {
+            return Status::error("a relayed message is limited to " +
+                                 std::to_string(kMaxRelayBytes) + " bytes");
+        }
+        return write_one("cannot relay to the other servers: ", [&](pqxx::work& w) {
+            w.exec_params("SELECT pg_notify($1,$2)", kChannel,
+                          "m " + std::to_string(origin_) + " " + message);
+        });
+    }
+
     Status subscribe(std::function<void(RemoteChange)> on_change) override {
         std::lock_guard lock(listen_mu_);
         if (listener_.joinable()) {
@@ -1170,6 +1182,19 @@ class PostgresStore final : public Store {
     }
 
     void handle_payload(const std::string& payload) {
+        if (payload.rfind("m ", 0) == 0) {
+            const size_t space = payload.find(' ', 2);
+            if (space == std::string::npos ||
+                payload.compare(2, space - 2, std::to_string(origin_)) == 0) {
+                return;  // malformed, or our own (already sent to our dashboards)
+            }
+            RemoteChange change;
+            change.messages.push_back(payload.substr(space + 1));
+            if (on_change_) {
+                on_change_(std::move(change));
+            }
+            return;
+        }
         int64_t origin = 0, min_seq = 0, max_seq = 0;
         int agents_changed = 0;
         if (std::sscanf(payload.c_str(), "%ld %ld %ld %d", &origin, &min_seq, &max_seq,

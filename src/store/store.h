@@ -209,7 +209,8 @@ struct StoreOptions {
 struct RemoteChange {
     std::vector<schema::Alert> alerts;  // new alerts stored by the other server, oldest first
     bool agents_changed = false;
-    std::vector<AgentRecord> agents;  // when agents_changed: the changed (or all) agents
+    std::vector<AgentRecord> agents;    // when agents_changed: the changed (or all) agents
+    std::vector<std::string> messages;  // dashboard messages the other server relayed
 };
 
 // Durable storage for alerts, agents, counters, users and API tokens. Every method is
@@ -285,6 +286,15 @@ class Store {
     virtual Status record_suppression_hits(const std::vector<SuppressionHits>& hits,
                                            const std::vector<AgentRuleCount>& reported) = 0;
     virtual Result<std::vector<AgentRuleCount>> load_agent_rule_counts() = 0;
+
+    // Hands a dashboard (WebSocket) message to the other servers sharing the database; their
+    // subscribers get it in RemoteChange::messages. At most kMaxRelayBytes. A single-process
+    // backend has no one to tell.
+    static constexpr size_t kMaxRelayBytes = 7000;
+    virtual Status relay(const std::string& message) {
+        (void)message;
+        return Status::ok();
+    }
 
     // Starts calling `on_change` (on a store thread) for commits made by other processes
     // sharing the database. A single-process backend never calls it.

@@ -1,5 +1,6 @@
-// Two servers on one PostgreSQL database: whichever instance receives an alert, dashboards on
-// every instance see it live, and stats, agents and timeline agree.
+// Two servers on one PostgreSQL database: whichever instance receives an alert or an
+// acknowledgement, dashboards on every instance see it live, and stats, agents and timeline
+// agree.
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -107,6 +108,24 @@ TEST_F(MultiInstanceTest, AlertPostedToOneInstanceIsPushedByTheOther) {
                          " " + cookie + " " + origin + " " + kApiKey);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(r.output, "101\npushed\n");
+}
+
+TEST_F(MultiInstanceTest, WorkflowMadeOnOneInstanceIsPushedByTheOther) {
+    start_server();
+    start_second();
+    const std::string c1 = login();
+    const std::string c2 = login2();
+    const std::string origin = "https://127.0.0.1:" + std::to_string(gui2_);
+    // The WebSocket is on instance 2; the rule, the alert, the acknowledgement and the group
+    // resolution all go to instance 1.
+    auto r = run_command("timeout 90 /usr/bin/python3 " + std::string(WS_CLIENT) + " " +
+                         std::to_string(gui2_) + " " + std::to_string(agent_port_) + " " + cert_ +
+                         " " + c2 + " " + origin + " " + kApiKey + " manage " +
+                         std::to_string(gui_port_) + " " + c1);
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(r.output,
+              "101\nsuppressions\nalerts new\nalert_update acknowledged admin\n"
+              "group_update resolved\n");
 }
 
 TEST_F(MultiInstanceTest, StatsAgentsAndTimelineAgree) {

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Minimal WebSocket test client (standard library only).
 
-usage: ws_client.py GUI_PORT AGENT_PORT CA_FILE COOKIE ORIGIN API_KEY [push|logout]
+usage: ws_client.py GUI_PORT AGENT_PORT CA_FILE COOKIE ORIGIN API_KEY [push|logout|manage]
+                    [WRITE_PORT WRITE_COOKIE]
 Prints the HTTP status of the upgrade. On 101: waits for "hello", then
   push:   posts one alert to the agent port and prints "pushed" once an "alerts" message with
           that alert's id arrives;
   logout: logs the session out and prints "closed" once the server ends the WebSocket;
   manage: (admin session) adds a rule, posts an alert, acknowledges it and resolves its group,
           printing "suppressions", "alerts new", "alert_update acknowledged admin" and
-          "group_update resolved" as each push arrives.
+          "group_update resolved" as each push arrives. With WRITE_PORT and WRITE_COOKIE the
+          rule, acknowledgement and resolution are made on that (another) server instead.
 """
 import base64
 import json
@@ -102,7 +104,8 @@ def main():
         print("closed", flush=True)
         return 0
     if mode == "manage":
-        return manage(sock, ctx, gui_port, agent_port, cookie, api_key)
+        write_port, write_cookie = (sys.argv[8:10] if len(sys.argv) > 9 else (gui_port, cookie))
+        return manage(sock, ctx, write_port, agent_port, write_cookie, api_key)
     alert = {"id": "ws-alert-1", "level": "HIGH", "category": "PORT SCAN",
              "message": "pushed", "src": "10.9.9.9", "agent_id": "ws", "hostname": "ws-host"}
     req = urllib.request.Request(

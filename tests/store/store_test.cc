@@ -409,6 +409,19 @@ TEST_P(StoreTest, OtherInstancesCommitsAreAnnounced) {
     ASSERT_EQ(at_a[0].alerts.size(), 1u);
     EXPECT_EQ(at_a[0].alerts[0].id, "n3");
     EXPECT_FALSE(at_a[0].agents_changed);
+
+    // Relayed dashboard messages reach the other instance only, verbatim; too large ones are
+    // refused rather than cut.
+    lock.unlock();
+    const std::string message = R"({"type":"alert_update","updates":[{"id":"n1 \"x\""}]})";
+    ASSERT_TRUE(a->relay(message).is_ok());
+    EXPECT_FALSE(a->relay(std::string(Store::kMaxRelayBytes + 1, 'x')).is_ok());
+    lock.lock();
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20),
+                            [&] { return !at_b.empty() && !at_b.back().messages.empty(); }));
+    EXPECT_EQ(at_b.back().messages, std::vector<std::string>{message});
+    EXPECT_TRUE(at_b.back().alerts.empty());
+    EXPECT_EQ(at_a.size(), 1u) << "an instance does not hear its own relays";
 }
 
 TEST_P(StoreTest, FlowAndWorkflowAreStoredAndFiltered) {
