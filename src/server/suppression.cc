@@ -264,30 +264,33 @@ Result<suppress::Rule> Suppressions::add(const suppress::Rule& rule) {
 Result<bool> Suppressions::remove(int64_t id) {
     Result<bool> found = false;
     {
-        // Under io_mu_ no flush is between taking pending hits and writing them; the entry
-        // leaves at once, so no hit lands on a rule the store no longer has.
+        // The entry leaves the matcher first, so its hit count is final when the store moves
+        // it to the deleted rules' total; io_mu_ keeps a flush from writing it in between.
         std::lock_guard io(io_mu_);
-        uint64_t unflushed = 0;
+        std::optional<Entry> taken;
         {
             std::lock_guard lock(mu_);
-            for (const auto& e : entries_) {
-                if (e.rule.id == id) {
-                    unflushed = e.pending_server + e.pending_agents;
-                }
+            auto it = std::find_if(entries_.begin(), entries_.end(),
+                                   [&](const Entry& e) { return e.rule.id == id; });
+            if (it != entries_.end()) {
+                taken = std::move(*it);
+                entries_.erase(it);
             }
         }
+        const uint64_t unflushed = taken ? taken->pending_server + taken->pending_agents : 0;
         found = store_.delete_suppression(id, unflushed);
+        std::lock_guard lock(mu_);
         if (!found || !*found) {
+            if (taken) {  // still stored: back in id order
+                auto at = std::find_if(entries_.begin(), entries_.end(),
+                                       [&](const Entry& e) { return e.rule.id > id; });
+                entries_.insert(at, std::move(*taken));
+            }
             return found;
         }
-        std::lock_guard lock(mu_);
-        for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-            if (it->rule.id == id) {
-                const auto s = stats_of(*it);
-                retired_ += static_cast<uint64_t>(s.hits_server + s.hits_agents);
-                entries_.erase(it);
-                break;
-            }
+        if (taken) {
+            const auto hits = stats_of(*taken);
+            retired_ += static_cast<uint64_t>(hits.hits_server + hits.hits_agents);
         }
         std::erase_if(reported_, [&](const auto& kv) { return kv.first.second == id; });
         std::erase_if(dirty_, [&](const auto& kv) { return kv.first.second == id; });
