@@ -1,9 +1,13 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "agent/live.h"
 #include "agent/offline.h"
@@ -61,11 +65,39 @@ std::string tray_status(void* context) {
 struct ServiceContext {
     sentinel::agent::LiveOptions* live = nullptr;
     std::string log;  // where the service's messages go
+    bool log_open = false;
 };
+
+// The service's log is capped (one older copy kept), so months of alerts do not fill the disk.
+constexpr uint64_t kServiceLogMaxBytes = 16ull << 20;
 
 int run_service_body(void* context) {
     const auto* service = static_cast<const ServiceContext*>(context);
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::thread log_keeper([&] {
+        std::unique_lock lock(mu);
+        if (!service->log_open) {
+            return;
+        }
+        do {
+            if (auto capped =
+                    sentinel::platform::cap_redirected_output(service->log, kServiceLogMaxBytes);
+                !capped) {
+                sentinel::platform::write_event_log(
+                    service_spec().name, sentinel::platform::EventType::kWarning, capped.error());
+                return;
+            }
+        } while (!cv.wait_for(lock, std::chrono::seconds(30), [&] { return done; }));
+    });
     const int code = sentinel::agent::run_live(*service->live);
+    {
+        std::lock_guard lock(mu);
+        done = true;
+    }
+    cv.notify_all();
+    log_keeper.join();
     if (code != 0) {
         // The service control manager only keeps the number; say where the reason is.
         sentinel::platform::write_event_log(
@@ -214,6 +246,8 @@ int main(int argc, char** argv) {
             sentinel::platform::write_event_log(service_spec().name,
                                                 sentinel::platform::EventType::kError,
                                                 "The service cannot write its log: " + s.message());
+        } else {
+            service_context.log_open = true;
         }
     }
 

@@ -74,6 +74,11 @@ bool is_terminal(std::FILE* stream);
 // console. An error names the path and the reason; the old streams are then left as they were.
 Status redirect_output(const std::string& path);
 
+// Keeps the file redirect_output() writes to under `max_bytes`: once it is larger, its content
+// moves to `path`.1 (replacing an older one) and it starts again empty (copy and truncate, so
+// writers need not reopen it). Returns whether it rotated; an error names the path.
+Result<bool> cap_redirected_output(const std::string& path, uint64_t max_bytes);
+
 // Installs handlers for the stop signals (SIGINT, SIGTERM; Ctrl-C / console close on Windows) that
 // only record the request, and ignores SIGPIPE. Call once from the main thread before starting
 // other threads.

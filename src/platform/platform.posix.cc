@@ -269,6 +269,26 @@ Status redirect_output(const std::string& path) {
     return Status::ok();
 }
 
+Result<bool> cap_redirected_output(const std::string& path, uint64_t max_bytes) {
+    struct stat st {};
+    if (::fstat(STDOUT_FILENO, &st) != 0) {
+        return Error{"cannot check the size of " + path + ": " + errno_text(errno)};
+    }
+    if (static_cast<uint64_t>(st.st_size) <= max_bytes) {
+        return false;
+    }
+    std::error_code ec;
+    std::filesystem::copy_file(path, path + ".1", std::filesystem::copy_options::overwrite_existing,
+                               ec);
+    if (ec) {
+        return Error{"cannot keep " + path + " as " + path + ".1: " + ec.message()};
+    }
+    if (::ftruncate(STDOUT_FILENO, 0) != 0) {
+        return Error{"cannot empty " + path + ": " + errno_text(errno)};
+    }
+    return true;
+}
+
 Status install_stop_handlers() {
     if (g_wake_pipe[0] < 0) {
         if (::pipe(g_wake_pipe) != 0) {

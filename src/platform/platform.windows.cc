@@ -256,6 +256,24 @@ Status redirect_output(const std::string& path) {
     return Status::ok();
 }
 
+Result<bool> cap_redirected_output(const std::string& path, uint64_t max_bytes) {
+    const __int64 size = ::_filelengthi64(1);
+    if (size < 0) {
+        return Error{"cannot check the size of " + path + ": " + std::strerror(errno)};
+    }
+    if (static_cast<uint64_t>(size) <= max_bytes) {
+        return false;
+    }
+    // The open log cannot be renamed (it is not shared for deletion): copy, then truncate.
+    if (!::CopyFileA(path.c_str(), (path + ".1").c_str(), FALSE)) {
+        return Error{"cannot keep " + path + " as " + path + ".1: " + last_error_text()};
+    }
+    if (::_chsize_s(1, 0) != 0) {
+        return Error{"cannot empty " + path + ": " + std::strerror(errno)};
+    }
+    return true;
+}
+
 Status install_stop_handlers() {
     if (g_stop_event == nullptr) {
         g_stop_event = ::CreateEventW(nullptr, TRUE, FALSE, nullptr);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -65,6 +67,36 @@ TEST(Platform, AppendFileHasExactMode) {
     std::fclose(*f);
     EXPECT_EQ(*file_mode(tmp.file("seg")), 0600u);
     EXPECT_EQ(*read_file(tmp.file("seg")), "abc");
+}
+
+// What a service's log does (redirect_output, then cap_redirected_output), in a child process
+// so this test's own output stays where it is.
+TEST(Platform, RedirectedOutputIsCappedKeepingOneOlderCopy) {
+    testing::TempDir tmp;
+    const std::string log = tmp.file("service.log");
+    std::fflush(nullptr);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        if (!redirect_output(log).is_ok()) {
+            ::_exit(3);
+        }
+        std::printf("stdout line\n");
+        std::fprintf(stderr, "stderr line\n");
+        auto kept = cap_redirected_output(log, 1 << 20);
+        auto capped = cap_redirected_output(log, 16);
+        if (!kept.is_ok() || *kept || !capped.is_ok() || !*capped) {
+            ::_exit(6);
+        }
+        std::printf("after the cap\n");
+        ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    EXPECT_EQ(*read_file(log), "after the cap\n");
+    EXPECT_EQ(*read_file(log + ".1"), "stdout line\nstderr line\n");
 }
 
 TEST(Platform, StopSignalIsRecorded) {

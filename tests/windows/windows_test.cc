@@ -122,7 +122,7 @@ TEST(WindowsPlatform, LockFileIsExclusive) {
 }
 
 // The child half of RedirectOutputWithoutStandardHandles: runs with no standard handles, as a
-// service does, and writes through each of the ways the agent writes.
+// service does, writes through each of the ways the agent writes, then caps the log.
 TEST(WindowsPlatform, RedirectOutputChild) {
     const char* path = std::getenv("NS_REDIRECT_TO");
     if (path == nullptr) {
@@ -140,7 +140,17 @@ TEST(WindowsPlatform, RedirectOutputChild) {
     const char handle_line[] = "handle line\n";
     ::WriteFile(::GetStdHandle(STD_ERROR_HANDLE), handle_line, sizeof(handle_line) - 1, &written,
                 nullptr);
-    std::_Exit(written == sizeof(handle_line) - 1 ? 0 : 4);
+    if (written != sizeof(handle_line) - 1) {
+        std::_Exit(4);
+    }
+    // The cap: under it nothing happens; over it the lines so far move to <log>.1.
+    auto kept = platform::cap_redirected_output(path, 1 << 20);
+    auto capped = platform::cap_redirected_output(path, 16);
+    if (!kept.is_ok() || *kept || !capped.is_ok() || !*capped) {
+        std::_Exit(6);
+    }
+    std::printf("after the cap\n");
+    std::_Exit(0);
 }
 
 // A service starts without standard handles, so the C runtime gives stdout and stderr no
@@ -168,9 +178,12 @@ TEST(WindowsPlatform, RedirectOutputWithoutStandardHandles) {
     EXPECT_EQ(code, 0u);
     auto text = platform::read_file(log);
     ASSERT_TRUE(text.is_ok()) << text.error();
-    EXPECT_NE(text->find("stdout line\n"), std::string::npos) << *text;
-    EXPECT_NE(text->find("stderr line\n"), std::string::npos) << *text;
-    EXPECT_NE(text->find("handle line\n"), std::string::npos) << *text;
+    EXPECT_EQ(*text, "after the cap\n");
+    auto older = platform::read_file(log + ".1");
+    ASSERT_TRUE(older.is_ok()) << older.error();
+    EXPECT_NE(older->find("stdout line\n"), std::string::npos) << *older;
+    EXPECT_NE(older->find("stderr line\n"), std::string::npos) << *older;
+    EXPECT_NE(older->find("handle line\n"), std::string::npos) << *older;
     fs::remove_all(dir);
 }
 
