@@ -1,4 +1,5 @@
 #include "certs/certs_tool.h"
+#include "common/json_input.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -125,7 +126,8 @@ int rotate_key(const Options& o, const std::string& config_path, std::ostream& o
         err << "sentinel-certs: " << text.error() << "\n";
         return 1;
     }
-    ordered_json doc = ordered_json::parse(text.value(), nullptr, /*allow_exceptions=*/false);
+    auto parsed = sentinel::json_input::parse<ordered_json>(text.value());
+    ordered_json doc = parsed ? std::move(parsed).value() : ordered_json();
     if (!doc.is_object()) {
         err << "sentinel-certs: " << config_path << ": not a JSON object\n";
         return 1;
@@ -275,9 +277,9 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
     ordered_json old = ordered_json::object();
     if (o.force && exists_no_follow(config_path)) {
         if (auto text = read_text(config_path)) {
-            ordered_json parsed = ordered_json::parse(text.value(), nullptr, false);
-            if (parsed.is_object()) {
-                old = std::move(parsed);
+            auto parsed = sentinel::json_input::parse<ordered_json>(text.value());
+            if (parsed && parsed->is_object()) {
+                old = std::move(parsed).value();
             }
         }
     }

@@ -16,7 +16,7 @@ trap cleanup EXIT
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
   -out "$work/cert.pem" -days 2 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
-export API_KEY=bench-key-$RANDOM$RANDOM
+export API_KEY=bench-key-$(openssl rand -hex 12)
 export SENTINEL_ADMIN_PASSWORD=bench-password
 gui=${GUI_PORT:-18443}
 agent=${AGENT_PORT:-18444}

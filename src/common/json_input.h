@@ -17,6 +17,9 @@
 
 namespace sentinel::json_input {
 
+// Why a document was refused.
+enum class Problem { kNone, kSyntax, kLimit };
+
 struct Limits {
     size_t max_bytes = 4 * 1024 * 1024;  // of the whole document
     size_t max_depth = 32;               // nested objects and arrays
@@ -80,27 +83,35 @@ class BoundedSax {
         return builder_.end_array();
     }
     template <typename Exception>
-    bool parse_error(std::size_t position, const std::string&, const Exception&) {
-        if (error_.empty())
-            error_ = "invalid JSON at byte " + std::to_string(position);
+    bool parse_error(std::size_t position, const std::string&, const Exception& e) {
+        if (error_.empty()) {
+            // nlohmann's text says where ("parse error at line 3, column 7: ..."); drop its id.
+            std::string_view what = e.what();
+            if (const auto close = what.find("] ");
+                what.rfind("[json.", 0) == 0 && close != what.npos)
+                what.remove_prefix(close + 2);
+            error_ = what.empty() ? "invalid JSON at byte " + std::to_string(position)
+                                  : "invalid JSON: " + std::string(what);
+        }
         return false;
     }
 
     const std::string& error() const { return error_; }
+    bool limit_hit() const { return limit_hit_; }
 
   private:
     struct Frame {
         bool object;
-        std::string key;  // the current key in an object (cut to 64 bytes for messages)
+        std::string key;   // the current key in an object (cut to 64 bytes for messages)
         size_t index = 0;  // the next index in an array
     };
 
     // Counts one value and moves the array index on.
     bool value() {
-        if (++values_ > limits_.max_values)
-            return fail("more than " + std::to_string(limits_.max_values) + " values");
         if (!frames_.empty() && !frames_.back().object)
             ++frames_.back().index;
+        if (++values_ > limits_.max_values)
+            return fail("more than " + std::to_string(limits_.max_values) + " values");
         return true;
     }
     bool push(bool object) {
@@ -110,6 +121,7 @@ class BoundedSax {
         return true;
     }
     bool fail(const std::string& what) {
+        limit_hit_ = true;
         if (error_.empty()) {
             const std::string where = path();
             error_ = where.empty() ? what : "field '" + where + "': " + what;
@@ -138,15 +150,21 @@ class BoundedSax {
     std::vector<Frame> frames_;
     size_t values_ = 0;
     std::string error_;
+    bool limit_hit_ = false;
 };
 
 }  // namespace detail
 
 // Parses `text` into J (nlohmann::json or nlohmann::ordered_json), or an error that says which
-// limit or which byte was wrong, and in which field.
+// limit or which byte was wrong, and in which field. `problem`, when given, tells a limit from a
+// syntax error.
 template <typename J = nlohmann::json>
-Result<J> parse(std::string_view text, const Limits& limits = {}) {
+Result<J> parse(std::string_view text, const Limits& limits = {}, Problem* problem = nullptr) {
+    if (problem)
+        *problem = Problem::kNone;
     if (text.size() > limits.max_bytes) {
+        if (problem)
+            *problem = Problem::kLimit;
         return Error{"document larger than " + std::to_string(limits.max_bytes) + " bytes"};
     }
     J out;
@@ -156,9 +174,13 @@ Result<J> parse(std::string_view text, const Limits& limits = {}) {
         ok = J::sax_parse(text, &sax, J::input_format_t::json, /*strict=*/true);
     } catch (const std::exception& e) {
         // nlohmann reports through the SAX handler; this is a last line of defence.
+        if (problem)
+            *problem = Problem::kSyntax;
         return Error{std::string("invalid JSON: ") + e.what()};
     }
     if (!ok) {
+        if (problem)
+            *problem = sax.limit_hit() ? Problem::kLimit : Problem::kSyntax;
         return Error{sax.error().empty() ? "invalid JSON" : sax.error()};
     }
     return out;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <optional>
 
 namespace sentinel {
 
@@ -10,6 +12,13 @@ struct Timestamp {
     int64_t ns = 0;
 
     static constexpr Timestamp from_seconds(double s) { return {static_cast<int64_t>(s * 1e9)}; }
+    // For times from outside: nullopt unless `s` is finite and inside the representable range
+    // (years 1678 to 2262), where from_seconds would overflow.
+    static std::optional<Timestamp> from_seconds_checked(double s) {
+        if (!std::isfinite(s) || s <= -9.2e9 || s >= 9.2e9)
+            return std::nullopt;
+        return from_seconds(s);
+    }
     static constexpr Timestamp from_micros(int64_t sec, int64_t usec) {
         return {sec * 1'000'000'000 + usec * 1'000};
     }

@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "common/json_input.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -748,20 +750,19 @@ ordered_json value_json(const KeySpec& spec, FieldRef field, const Config& confi
 Result<Config> parse_config(const std::string& text, const std::string& path,
                             LoadWarnings* warnings) {
     Loader loader(path.empty() ? "config" : path, warnings);
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::parse_error& e) {
+    json_input::Limits limits;
+    limits.max_bytes = 1024 * 1024;  // a config of every key with long paths is ~10 KB
+    auto parsed = json_input::parse<json>(text, limits);
+    if (!parsed) {
         static const std::regex kWhere(R"(parse error at line (\d+), column (\d+): (.*))");
-        std::cmatch m;
-        if (std::regex_search(e.what(), m, kWhere)) {
+        std::smatch m;
+        if (std::regex_search(parsed.error(), m, kWhere)) {
             return Error{fmt::format("{}: invalid JSON at line {}, column {}: {}", loader.label(),
                                      m[1].str(), m[2].str(), m[3].str())};
         }
-        return Error{fmt::format("{}: invalid JSON near byte {}", loader.label(), e.byte)};
-    } catch (const json::exception& e) {
-        return Error{fmt::format("{}: invalid JSON ({})", loader.label(), e.what())};
+        return Error{fmt::format("{}: {}", loader.label(), parsed.error())};
     }
+    json doc = std::move(parsed).value();
     if (!doc.is_object()) {
         return Error{fmt::format("{}: must hold a JSON object ({{\"key\": value, ...}}), got {}",
                                  loader.label(), with_article(doc.type_name()))};

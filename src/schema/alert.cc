@@ -165,6 +165,11 @@ std::optional<Timestamp> parse_iso8601(std::string_view s) {
     }
     const int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
     const int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset_s;
+    // Nanoseconds since 1970 in 64 bits end in 2262: later (or much earlier) years do not fit.
+    constexpr int64_t kMaxSeconds = 9'200'000'000;
+    if (secs >= kMaxSeconds || secs <= -kMaxSeconds) {
+        return std::nullopt;
+    }
     return Timestamp{secs * 1'000'000'000 + frac_ns};
 }
 

@@ -1,4 +1,5 @@
 #include "schema/alert_json.h"
+#include "common/json_input.h"
 
 #include <nlohmann/json.hpp>
 
@@ -89,8 +90,12 @@ std::string string_field(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 Result<Alert> alert_from_json(std::string_view text) {
-    const auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
+    const auto parsed = json_input::parse(text);
+    if (!parsed) {
+        return Error{"alert: " + parsed.error()};
+    }
+    const nlohmann::json& j = *parsed;
+    if (!j.is_object()) {
         return Error{"alert is not a JSON object"};
     }
     Alert a;

@@ -61,17 +61,27 @@ bool valid_id(const std::string& id) {
     return true;
 }
 
-Timestamp event_time(const Json& obj, Timestamp fallback) {
+// How far ahead of the server's clock an agent's time may be before it is not believed.
+constexpr Duration kMaxClockAhead{86'400LL * 1'000'000'000};
+
+// The alert's own time, or `fallback` (its arrival) when it has none or one that cannot be
+// right: unparsable, outside 1970..2262, or more than a day ahead. `*fell_back` says the
+// second case, which is counted.
+Timestamp event_time(const Json& obj, Timestamp fallback, bool* fell_back) {
     const auto it = obj.find("ts");
-    if (it == obj.end())
+    if (it == obj.end() || it->is_null())
         return fallback;
+    std::optional<Timestamp> t;
     if (it->is_string()) {
-        if (auto t = schema::parse_iso8601(it->get<std::string>()))
-            return *t;
+        t = schema::parse_iso8601(it->get<std::string>());
     } else if (it->is_number()) {
-        return Timestamp::from_seconds(it->get<double>());
+        t = Timestamp::from_seconds_checked(it->get<double>());
     }
-    return fallback;
+    if (!t || t->ns < 0 || *t > fallback + kMaxClockAhead) {
+        *fell_back = true;
+        return fallback;
+    }
+    return *t;
 }
 
 // One alert object after the original's checks; `error` names the first failed check.
@@ -80,6 +90,7 @@ struct Parsed {
     bool has_id = false;
     std::string raw_id;
     std::string error;  // "", "Missing fields", "Invalid level", "Invalid id"
+    bool time_fell_back = false;
 };
 
 Parsed parse_alert(const Json& obj, Timestamp received) {
@@ -113,7 +124,7 @@ Parsed parse_alert(const Json& obj, Timestamp received) {
     a.src = truncate_chars(field_string(obj, "src"), kMaxSrc);
     a.os = truncate_chars(field_string(obj, "os"), kMaxOs);
     a.received_at = received;
-    a.ts = event_time(obj, received);
+    a.ts = event_time(obj, received, &p.time_fell_back);
     if (const auto it = obj.find("flow"); it != obj.end()) {
         a.flow = schema::flow_from_json(*it);
     }
@@ -190,6 +201,39 @@ void add_security_headers(HttpResponse& r) {
     r.headers.emplace_back("X-Frame-Options", "DENY");
     r.headers.emplace_back("Referrer-Policy", "no-referrer");
     r.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
+}
+
+// The media type of a Content-Type header in lower case, without parameters.
+std::string media_type(std::string_view value) {
+    value = value.substr(0, value.find(';'));
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+        value.remove_suffix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+    std::string out(value);
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// A state-changing dashboard request must come from the dashboard itself. Browsers send Origin on
+// every POST/PUT/DELETE, so a foreign one is refused; a request without Origin is not from a
+// browser (scripts with a token or cookie) and cannot carry another site's cookie. A body must be
+// JSON: text/plain and form bodies are what a foreign page can send without a CORS preflight.
+std::optional<HttpResponse> refuse_cross_site(const HttpRequest& r) {
+    const auto& origin = r.header("origin");
+    const auto& host = r.header("host");
+    if (!origin.empty() && (host.empty() || origin != "https://" + host)) {
+        return HttpResponse::error(403, "Forbidden origin");
+    }
+    const auto& fetch_site = r.header("sec-fetch-site");
+    if (origin.empty() && (fetch_site == "cross-site" || fetch_site == "same-site")) {
+        return HttpResponse::error(403, "Forbidden origin");
+    }
+    if (!r.body.empty() && media_type(r.header("content-type")) != "application/json") {
+        return HttpResponse::error(415, "Content-Type must be application/json");
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -294,19 +338,24 @@ void Api::stop_worker() {
     suppressions_->stop();
 }
 
-bool Api::submit_slow(std::function<void()> task) {
-    constexpr size_t kMaxQueued = 16;
+bool Api::submit_slow(const std::string& key, std::function<void()> task) {
+    constexpr size_t kMaxQueued = 64;
+    constexpr size_t kMaxQueuedPerKey = 2;
     std::lock_guard lock(worker_mu_);
     if (worker_stop_ || worker_queue_.size() >= kMaxQueued)
         return false;
-    worker_queue_.push_back(std::move(task));
+    auto& mine = worker_queued_[key];
+    if (mine >= kMaxQueuedPerKey)
+        return false;
+    ++mine;
+    worker_queue_.push_back(SlowTask{key, std::move(task)});
     worker_cv_.notify_one();
     return true;
 }
 
 void Api::worker_loop() {
     for (;;) {
-        std::function<void()> task;
+        SlowTask task;
         {
             std::unique_lock lock(worker_mu_);
             worker_cv_.wait(lock, [&] { return worker_stop_ || !worker_queue_.empty(); });
@@ -315,7 +364,11 @@ void Api::worker_loop() {
             task = std::move(worker_queue_.front());
             worker_queue_.pop_front();
         }
-        task();
+        task.run();
+        std::lock_guard lock(worker_mu_);
+        if (auto it = worker_queued_.find(task.key);
+            it != worker_queued_.end() && --it->second == 0)
+            worker_queued_.erase(it);
     }
 }
 
@@ -395,6 +448,13 @@ void Api::handle(HttpRequest r, Responder done) {
         }
         done(std::move(resp));
     };
+    if (r.method != "GET" && r.method != "HEAD") {
+        if (auto refusal = refuse_cross_site(r)) {
+            metrics_.reject(refusal->status == 415 ? Reject::kBadContentType
+                                                   : Reject::kForbiddenOrigin);
+            return gui_done(std::move(*refusal));
+        }
+    }
     if (manage_route(path, r, gui_done))
         return;
     struct Route {
@@ -430,8 +490,15 @@ void Api::handle(HttpRequest r, Responder done) {
         return gui_done(std::move(resp));
     }
     if (path == "/api/login") {
+        // A throttled address is answered at once, without a place in the hashing queue, and each
+        // address holds at most a few places: one address's burst cannot lock out another's.
+        if (auth_.throttled(r.peer_ip)) {
+            metrics_.login_failed();
+            return gui_done(too_many("Too many attempts", 60));
+        }
         auto shared = std::make_shared<HttpRequest>(std::move(r));
-        if (!submit_slow([this, shared, gui_done] { gui_done(login(*shared)); })) {
+        const std::string key = shared->peer_ip;
+        if (!submit_slow(key, [this, shared, gui_done] { gui_done(login(*shared)); })) {
             metrics_.login_failed();
             gui_done(too_many("Too many attempts", 5));
         }
@@ -473,8 +540,13 @@ void Api::post_alert(HttpRequest& r, Responder done) {
         metrics_.reject(Reject::kUnauthorized);
         return done(HttpResponse::error(401, "Unauthorized"));
     }
-    const auto body = Json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || body.empty()) {
+    const auto parsed = parse_body(r.body);
+    if (!parsed) {
+        metrics_.reject(Reject::kBadRequest);
+        return done(HttpResponse::error(400, parsed.error()));
+    }
+    const Json& body = *parsed;
+    if (!body.is_object() || body.empty()) {
         metrics_.reject(Reject::kBadRequest);
         return done(HttpResponse::error(400, "Bad request"));
     }
@@ -488,6 +560,8 @@ void Api::post_alert(HttpRequest& r, Responder done) {
         metrics_.reject(p.error == "Missing fields" ? Reject::kMissingFields : Reject::kBadRequest);
         return done(HttpResponse::error(400, p.error));
     }
+    if (p.time_fell_back)
+        metrics_.time_fallback();
     store::AgentRecord record;
     double retry = 0;
     const AgentContact who{p.alert.agent_id, p.alert.hostname, p.alert.os, r.peer_ip};
@@ -534,9 +608,13 @@ void Api::post_alerts(HttpRequest& r, Responder done) {
         metrics_.reject(Reject::kUnauthorized);
         return done(HttpResponse::error(401, "Unauthorized"));
     }
-    const auto body = Json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || !body.contains("alerts") ||
-        !body["alerts"].is_array()) {
+    const auto parsed = parse_body(r.body);
+    if (!parsed) {
+        metrics_.reject(Reject::kBadRequest);
+        return done(HttpResponse::error(400, parsed.error()));
+    }
+    const Json& body = *parsed;
+    if (!body.is_object() || !body.contains("alerts") || !body["alerts"].is_array()) {
         metrics_.reject(Reject::kBadRequest);
         return done(HttpResponse::error(400, "Bad request"));
     }
@@ -567,6 +645,8 @@ void Api::post_alerts(HttpRequest& r, Responder done) {
             rejected.push_back({{"id", p.raw_id}, {"error", p.error}});
             continue;
         }
+        if (p.time_fell_back)
+            metrics_.time_fallback();
         valid.push_back(std::move(p.alert));
     }
     if (valid.empty()) {
@@ -639,9 +719,12 @@ void Api::heartbeat(HttpRequest& r, Responder done) {
         metrics_.reject(Reject::kUnauthorized);
         return done(HttpResponse::error(401, "Unauthorized"));
     }
-    auto body = Json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object())
-        body = Json::object();
+    auto parsed = parse_body(r.body);
+    if (!parsed && !r.body.empty()) {
+        metrics_.reject(Reject::kBadRequest);
+        return done(HttpResponse::error(400, parsed.error()));
+    }
+    Json body = parsed && parsed->is_object() ? std::move(parsed).value() : Json::object();
     AgentContact who;
     who.agent_id = truncate_chars(field_string(body, "agent_id"), kMaxAgentId);
     if (who.agent_id.empty()) {
@@ -710,10 +793,14 @@ void Api::heartbeat(HttpRequest& r, Responder done) {
 }
 
 HttpResponse Api::login(const HttpRequest& r) {
-    const auto body = Json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || !body.contains("username") ||
-        !body.contains("password") || !body["username"].is_string() ||
-        !body["password"].is_string()) {
+    const auto parsed = parse_body(r.body);
+    if (!parsed) {
+        metrics_.reject(Reject::kBadRequest);
+        return HttpResponse::error(400, parsed.error());
+    }
+    const Json& body = *parsed;
+    if (!body.is_object() || !body.contains("username") || !body.contains("password") ||
+        !body["username"].is_string() || !body["password"].is_string()) {
         metrics_.reject(Reject::kBadRequest);
         return HttpResponse::error(400, "Bad request");
     }

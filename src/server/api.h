@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "config/config.h"
 #include "server/auth.h"
@@ -91,7 +92,8 @@ class Api {
 
     // Password hashing takes ~0.1 s of CPU: it runs on one worker thread with a short queue so
     // that logins can neither stall the network threads nor pile up.
-    bool submit_slow(std::function<void()> task);
+    // `key` (the peer address) may hold at most two places in the queue.
+    bool submit_slow(const std::string& key, std::function<void()> task);
     void worker_loop();
 
     const config::Config& config_;
@@ -103,7 +105,12 @@ class Api {
 
     std::mutex worker_mu_;
     std::condition_variable worker_cv_;
-    std::deque<std::function<void()>> worker_queue_;
+    struct SlowTask {
+        std::string key;
+        std::function<void()> run;
+    };
+    std::deque<SlowTask> worker_queue_;
+    std::unordered_map<std::string, size_t> worker_queued_;  // queued tasks per key
     bool worker_stop_ = false;
     std::thread worker_;
 };

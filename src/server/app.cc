@@ -115,10 +115,9 @@ ServerApp::~ServerApp() {
 }
 
 Status ServerApp::start() {
-    if (config_.api_key.empty()) {
-        return Status::error(
-            "api_key is empty in the config: agents could post without a key; set a long random "
-            "api_key (sentinel-certs writes one)");
+    // The same rule as the agent's: a short key could be guessed.
+    if (auto st = config::check_api_key(config_); !st) {
+        return st;
     }
     auto s = open_store(config_);
     if (!s)

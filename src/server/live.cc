@@ -139,19 +139,15 @@ LiveState::Admit LiveState::admit_alerts(const AgentContact& who, size_t n, Time
                                          store::AgentRecord* record, double* retry_after_s) {
     std::lock_guard lock(mu_);
     auto it = agents_.find(who.agent_id);
-    if (it == agents_.end()) {
-        if (agents_.size() >= options_.max_agents) {
-            return Admit::kAgentLimit;
-        }
-        store::AgentRecord r;
-        r.agent_id = who.agent_id;
-        r.hostname = who.hostname;
-        r.first_seen = now;
-        it = agents_.emplace(who.agent_id, std::move(r)).first;
+    if (it == agents_.end() && agents_.size() >= options_.max_agents) {
+        return Admit::kAgentLimit;
     }
-    // Only registered agents get a bucket, so buckets are bounded by max_agents.
+    // The rate is judged before anything is registered: a refused request takes no agent slot.
     const auto window = static_cast<int64_t>(options_.rate_window_s * kSecondNs);
-    auto& b = buckets_[who.agent_id];
+    Bucket b;
+    if (const auto found = buckets_.find(who.agent_id); found != buckets_.end()) {
+        b = found->second;
+    }
     if (b.count == 0 || now - b.window_start > Duration{window}) {
         b.count = 0;
         b.window_start = now;
@@ -163,7 +159,16 @@ LiveState::Admit LiveState::admit_alerts(const AgentContact& who, size_t n, Time
         }
         return Admit::kRateLimited;
     }
+    if (it == agents_.end()) {
+        store::AgentRecord r;
+        r.agent_id = who.agent_id;
+        r.hostname = who.hostname;
+        r.first_seen = now;
+        it = agents_.emplace(who.agent_id, std::move(r)).first;
+    }
+    // Only registered agents get a bucket, so buckets are bounded by max_agents.
     b.count += n;
+    buckets_[who.agent_id] = b;
     auto& a = it->second;
     a.last_seen = now;
     a.ip = who.ip;

@@ -58,10 +58,10 @@ Json token_json(const store::TokenRecord& t) {
 
 // A JSON object body, or nullopt (answer 400 "Bad request").
 std::optional<Json> object_body(const HttpRequest& r) {
-    auto body = Json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object())
+    auto body = parse_body(r.body);
+    if (!body || !body->is_object())
         return std::nullopt;
-    return body;
+    return std::move(body).value();
 }
 
 HttpResponse bad_request() { return HttpResponse::error(400, "Bad request"); }
@@ -257,7 +257,7 @@ void Api::create_user(const HttpRequest& r, const Identity& who, const Responder
         return done(HttpResponse::error(409, "name: a user with this name exists"));
     const std::string by = who.user, ip = r.peer_ip;
     // Hashing costs ~0.1 s of CPU: the password worker does it.
-    const bool queued = submit_slow([this, name, role, password, by, ip, done] {
+    const bool queued = submit_slow(ip, [this, name, role, password, by, ip, done] {
         auto again = store_.find_user(name);
         if (again && again->has_value())
             return done(HttpResponse::error(409, "name: a user with this name exists"));
@@ -321,7 +321,7 @@ void Api::change_password(const HttpRequest& r, const Identity& who, const Respo
     if (auth_.throttled(ip))
         return done(HttpResponse::error(429, "Too many attempts"));
     auto user = **rec;
-    const bool queued = submit_slow([this, user, old_pw, new_pw, ip, done] {
+    const bool queued = submit_slow(ip, [this, user, old_pw, new_pw, ip, done] {
         if (!Auth::verify_password(user, old_pw)) {
             auth_.note_failure(ip);
             audit(user.name, ip, "password_change", user.name, "refused: wrong current password");
@@ -439,11 +439,13 @@ HttpResponse Api::list_audit(const HttpRequest& r) {
 }
 
 HttpResponse Api::create_rule(const HttpRequest& r, const Identity& who) {
-    const auto body = nlohmann::json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object())
+    const auto parsed = parse_body(r.body);
+    if (!parsed)
+        return HttpResponse::error(400, parsed.error());
+    if (!parsed->is_object())
         return bad_request();
     const auto t = now();
-    auto rule = suppress::rule_from_json(body, t);
+    auto rule = suppress::rule_from_json(nlohmann::json(*parsed), t);
     if (!rule)
         return invalid(rule.error());
     if (rule->expired(t))

@@ -9,8 +9,9 @@ namespace sentinel::server {
 namespace {
 constexpr std::array<const char*, 5> kLevels = {"INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"};
 constexpr std::array<const char*, static_cast<size_t>(Reject::kCount)> kRejectNames = {
-    "unauthorized", "bad_request",    "missing_fields", "invalid_level",      "rate_limited",
-    "agent_limit",  "body_too_large", "not_found",      "method_not_allowed", "store_error"};
+    "unauthorized",       "bad_request", "missing_fields",   "invalid_level",
+    "rate_limited",       "agent_limit", "body_too_large",   "not_found",
+    "method_not_allowed", "store_error", "forbidden_origin", "bad_content_type"};
 constexpr std::array<const char*, static_cast<size_t>(ConnError::kCount)> kConnNames = {
     "tls_handshake", "plain_http_on_tls", "timeout",
     "read_error",    "ws_slow_client",    "connection_limit"};
@@ -90,6 +91,11 @@ std::string Metrics::render(uint64_t agents_online) const {
     line("# HELP netsentinel_login_failures_total Failed dashboard logins.");
     line("# TYPE netsentinel_login_failures_total counter");
     line(fmt::format("netsentinel_login_failures_total {}", login_failures_.load()));
+    line(
+        "# HELP netsentinel_alert_time_fallbacks_total Alerts whose ts was out of range and was "
+        "replaced by the arrival time.");
+    line("# TYPE netsentinel_alert_time_fallbacks_total counter");
+    line(fmt::format("netsentinel_alert_time_fallbacks_total {}", time_fallbacks_.load()));
     line("# HELP netsentinel_agents_online Agents whose last contact is recent.");
     line("# TYPE netsentinel_agents_online gauge");
     line(fmt::format("netsentinel_agents_online {}", agents_online));

@@ -22,6 +22,8 @@ enum class Reject : size_t {
     kNotFound,
     kMethodNotAllowed,
     kStoreError,
+    kForbiddenOrigin,  // state-changing dashboard request from another site
+    kBadContentType,   // state-changing dashboard request whose body is not JSON
     kCount
 };
 
@@ -44,6 +46,9 @@ class Metrics {
     void conn_error(ConnError e) { conn_errors_[static_cast<size_t>(e)]++; }
     void connection_accepted() { connections_++; }
     void login_failed() { login_failures_++; }
+    // An alert whose own time was missing the representable range (kept at its arrival time).
+    void time_fallback() { time_fallbacks_++; }
+    uint64_t time_fallbacks() const { return time_fallbacks_; }
     void observe_commit(double seconds);
     void set_ws_clients(int64_t n) { ws_clients_ = n; }
     void add_ws_clients(int64_t d) { ws_clients_ += d; }
@@ -63,7 +68,7 @@ class Metrics {
     std::array<std::atomic<uint64_t>, 5> alerts_by_level_{};
     std::array<std::atomic<uint64_t>, static_cast<size_t>(Reject::kCount)> rejections_{};
     std::array<std::atomic<uint64_t>, static_cast<size_t>(ConnError::kCount)> conn_errors_{};
-    std::atomic<uint64_t> duplicates_{0}, connections_{0}, login_failures_{0};
+    std::atomic<uint64_t> duplicates_{0}, connections_{0}, login_failures_{0}, time_fallbacks_{0};
     std::atomic<int64_t> ws_clients_{0};
     std::array<std::atomic<uint64_t>, kBuckets.size() + 1> commit_buckets_{};
     std::atomic<uint64_t> commit_count_{0};

@@ -1,4 +1,5 @@
 #include "transport/heartbeat.h"
+#include "common/json_input.h"
 
 #include <nlohmann/json.hpp>
 
@@ -36,10 +37,11 @@ std::string heartbeat_body(const HeartbeatReport& r) {
 }
 
 std::optional<int64_t> suppressions_version_of(std::string_view body) {
-    const auto j = nlohmann::json::parse(body, nullptr, false);
-    if (!j.is_object()) {
+    const auto parsed = json_input::parse(body);
+    if (!parsed || !parsed->is_object()) {
         return std::nullopt;
     }
+    const nlohmann::json& j = *parsed;
     const auto it = j.find("suppressions_version");
     if (it == j.end() || !(it->is_number_integer() || it->is_number_unsigned())) {
         return std::nullopt;

@@ -1,4 +1,5 @@
 #include "transport/identity.h"
+#include "common/json_input.h"
 
 #include <chrono>
 #include <filesystem>
@@ -49,7 +50,8 @@ Result<AgentIdentity> load_or_create_identity(const std::string& state_dir,
         if (!text) {
             return Error{text.error()};
         }
-        stored = nlohmann::json::parse(*text, nullptr, false);
+        auto parsed = json_input::parse(*text);
+        stored = parsed ? std::move(parsed).value() : nlohmann::json();
         if (stored.is_object() && stored.contains("agent_id") && stored["agent_id"].is_string() &&
             valid_agent_id(stored["agent_id"].get<std::string>())) {
             id.agent_id = stored["agent_id"].get<std::string>();

@@ -1,4 +1,5 @@
 #include "transport/shipper.h"
+#include "common/json_input.h"
 
 #include <algorithm>
 #include <chrono>
@@ -53,9 +54,9 @@ bool is_permanent_rejection(long status) {
 }
 
 std::string short_body(const std::string& body) {
-    const auto j = nlohmann::json::parse(body, nullptr, false);
-    if (j.is_object() && j.contains("error") && j["error"].is_string()) {
-        return j["error"].get<std::string>();
+    const auto j = json_input::parse(body);
+    if (j && j->is_object() && j->contains("error") && (*j)["error"].is_string()) {
+        return (*j)["error"].get<std::string>().substr(0, 200);
     }
     return body.substr(0, 120);
 }
@@ -516,9 +517,9 @@ void Shipper::run() {
             return;
         }
         s.want_rules = false;
-        const auto j = nlohmann::json::parse(r.body, nullptr, false);
-        auto set = j.is_discarded() ? Result<suppress::RuleSet>(Error{"not JSON"})
-                                    : suppress::rule_set_from_json(j);
+        const auto j = json_input::parse(r.body);
+        auto set =
+            j ? suppress::rule_set_from_json(*j) : Result<suppress::RuleSet>(Error{j.error()});
         if (!set) {
             if (s.rules_log.allow(set.error(), now_seconds())) {
                 SENTINEL_LOG(warn, "shipper",
@@ -549,9 +550,10 @@ void Shipper::run() {
     };
 
     const auto alert_id_of = [](const std::string& payload) {
-        const auto j = nlohmann::json::parse(payload, nullptr, false);
-        return j.is_object() && j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>()
-                                                                        : std::string("?");
+        const auto j = json_input::parse(payload);
+        return j && j->is_object() && j->contains("id") && (*j)["id"].is_string()
+                   ? (*j)["id"].get<std::string>()
+                   : std::string("?");
     };
 
     // Status of an answered request that delivered nothing: retry later.
@@ -627,7 +629,8 @@ void Shipper::run() {
         note_answer();
         if (r.status == 200 || r.status == 201) {
             note_progress();
-            const auto j = nlohmann::json::parse(r.body, nullptr, false);
+            const auto parsed = json_input::parse(r.body);
+            const nlohmann::json j = parsed ? *parsed : nlohmann::json();
             if (j.is_object() && j.contains("rejected") && j["rejected"].is_array()) {
                 const auto text = [](const nlohmann::json& v) {
                     return v.is_string() ? v.get<std::string>() : v.dump();

@@ -1,4 +1,5 @@
 #include "transport/suppression.h"
+#include "common/json_input.h"
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -22,9 +23,8 @@ Status SuppressionFilter::load() {
     if (!text) {
         return Status::error("cannot read the kept suppression rules: " + text.error());
     }
-    const auto j = nlohmann::json::parse(*text, nullptr, false);
-    auto set = j.is_discarded() ? Result<suppress::RuleSet>(Error{"not JSON"})
-                                : suppress::rule_set_from_json(j);
+    const auto j = json_input::parse(*text);
+    auto set = j ? suppress::rule_set_from_json(*j) : Result<suppress::RuleSet>(Error{j.error()});
     if (!set) {
         std::filesystem::rename(file_, file_ + ".bad", ec);
         return Status::error("kept suppression rules in " + file_ + " are damaged (" + set.error() +

@@ -1,4 +1,5 @@
 #include "virustotal/worker.h"
+#include "common/json_input.h"
 
 #include <nlohmann/json.hpp>
 
@@ -35,10 +36,11 @@ std::string text_field(const nlohmann::json& attributes, const char* name) {
 // data.attributes of a v3 object; nullopt when the shape is not what the API documents.
 std::optional<Report> parse_report(const std::string& body) {
     try {
-        const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
-        if (doc.is_discarded() || !doc.is_object()) {
+        const auto parsed = json_input::parse(body);
+        if (!parsed || !parsed->is_object()) {
             return std::nullopt;
         }
+        const nlohmann::json& doc = *parsed;
         const auto data = doc.find("data");
         if (data == doc.end() || !data->is_object()) {
             return std::nullopt;

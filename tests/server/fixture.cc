@@ -57,9 +57,13 @@ size_t on_header(char* p, size_t size, size_t n, void* ud) {
 }  // namespace
 
 Response http(const std::string& method, const std::string& url, const std::string& body,
-              const std::vector<std::string>& headers, const std::string& ca_file) {
+              const std::vector<std::string>& headers, const std::string& ca_file,
+              const std::string& local_ip) {
     Response r;
     CURL* c = curl_easy_init();
+    const std::string interface = "host!" + local_ip;
+    if (!local_ip.empty())
+        curl_easy_setopt(c, CURLOPT_INTERFACE, interface.c_str());
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
     if (method == "POST" || !body.empty()) {

@@ -28,8 +28,10 @@ struct Response {
 };
 
 // HTTPS (or HTTP) with libcurl; `ca_file` verifies the server certificate.
+// `local_ip` binds the client to another loopback address (a second client machine).
 Response http(const std::string& method, const std::string& url, const std::string& body = "",
-              const std::vector<std::string>& headers = {}, const std::string& ca_file = "");
+              const std::vector<std::string>& headers = {}, const std::string& ca_file = "",
+              const std::string& local_ip = "");
 
 // A temp dir with a self-signed P-256 certificate for localhost / 127.0.0.1, and a server
 // started in-process on free loopback ports.
