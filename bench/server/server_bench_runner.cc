@@ -1,5 +1,6 @@
 // Benchmark-only: runs the server on fixed loopback ports with a config built from arguments.
 // usage: server_bench_runner DATA_DIR CERT KEY API_KEY GUI_PORT AGENT_PORT [POSTGRES_DSN]
+// MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP in the environment set those config keys.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -23,6 +24,10 @@ int main(int argc, char** argv) {
     c.agent_port = static_cast<uint16_t>(std::atoi(argv[6]));
     c.redirect_port = 0;
     c.agent_rate_limit = 1'000'000'000;
+    if (const char* v = std::getenv("MAX_CONNECTIONS"))
+        c.max_connections = static_cast<uint32_t>(std::atol(v));
+    if (const char* v = std::getenv("MAX_CONNECTIONS_PER_IP"))
+        c.max_connections_per_ip = static_cast<uint32_t>(std::atol(v));
     if (argc == 8) {
         c.storage.backend = "postgres";
         c.storage.dsn = argv[7];

@@ -99,6 +99,14 @@ const KeySpec kKeys[] = {
      SENTINEL_FIELD(max_agents)},
     {"max_body_bytes", Kind::kInteger, 1024, 1 << 30, "Largest request body; larger ones get 413.",
      SENTINEL_FIELD(max_body_bytes)},
+    {"max_connections", Kind::kInteger, 1, 1e6,
+     "Concurrent connections on all listeners together (kept below the open-file limit); at the "
+     "cap the oldest idle keep-alive or not-yet-talking connection is closed to admit a new one.",
+     SENTINEL_FIELD(max_connections)},
+    {"max_connections_per_ip", Kind::kInteger, 1, 1e6,
+     "Concurrent connections from one peer address; more are closed at once and counted "
+     "(address_limit). Raise it when many agents share one NAT address.",
+     SENTINEL_FIELD(max_connections_per_ip)},
     {"retention_days", Kind::kInteger, 0, 36500, "Delete alerts older than this; 0 keeps them.",
      SENTINEL_FIELD(retention_days)},
     {"retention_max_alerts", Kind::kInteger, 0, 1e12,

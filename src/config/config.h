@@ -121,9 +121,13 @@ struct Config {
     double agent_rate_window = 5;    // seconds
     uint32_t max_agents = 500;
     uint64_t max_body_bytes = 1 << 20;  // larger requests get 413
-    uint32_t retention_days = 0;        // 0: keep forever
-    uint64_t retention_max_alerts = 0;  // 0: no count limit
-    double agent_offline_after = 90;    // seconds without contact
+    // Concurrent connections, all listeners together (also kept below the descriptor limit); at
+    // the cap the oldest idle connection is closed to make room.
+    uint32_t max_connections = 10'000;
+    uint32_t max_connections_per_ip = 256;  // more from one peer address are refused
+    uint32_t retention_days = 0;            // 0: keep forever
+    uint64_t retention_max_alerts = 0;      // 0: no count limit
+    double agent_offline_after = 90;        // seconds without contact
 
     // Agent.
     std::string virustotal_api_key;         // secret; VIRUSTOTAL_API_KEY in the environment wins

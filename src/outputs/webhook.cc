@@ -63,6 +63,7 @@ class WebhookSink final : public Sink {
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);  // libcurl's default since 7.50, said here
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_body);
         std::array<char, CURL_ERROR_SIZE> error{};

@@ -4,7 +4,9 @@
 #include "server/http_server.h"
 
 #include <openssl/ssl.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,8 +23,10 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
+#include <list>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/log.h"
@@ -48,7 +52,6 @@ constexpr auto kWriteTimeout = std::chrono::seconds(30);
 constexpr auto kWsWriteStall = std::chrono::seconds(5);
 constexpr auto kWsPace = std::chrono::milliseconds(100);  // at most 10 flushes per second
 constexpr auto kRetentionEvery = std::chrono::seconds(60);
-constexpr int kMaxConnections = 10'000;  // concurrent, all listeners together
 constexpr auto kAgentPruneEvery = std::chrono::hours(1);
 constexpr const char* kCiphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
@@ -114,6 +117,126 @@ struct WsClient : Subscriber, std::enable_shared_from_this<WsClient> {
     std::atomic<int64_t> write_started_ms{0};  // 0 when no write is in flight
 };
 
+// One accepted connection as the connection table sees it.
+struct Conn {
+    Conn(std::string p, net::any_io_executor e) : peer(std::move(p)), ex(std::move(e)) {}
+    const std::string peer;         // the per-address key (host_literal of the peer)
+    const net::any_io_executor ex;  // the session's strand
+    // Session strand only: the socket while the session waits for its peer (idle).
+    beast::tcp_stream* waiting = nullptr;
+    // Set once when the connection is chosen to make room; it closes at its next idle point.
+    std::atomic<bool> shed{false};
+    // Under ConnTable's mutex only.
+    bool idle = false;
+    bool counted = false;
+    std::list<std::weak_ptr<Conn>>::iterator idle_pos;
+};
+
+// Concurrent connections, total and per peer address, and the idle ones in the order they became
+// idle. A connection is idle while the server waits for its peer: before or during the TLS
+// handshake, and before each request's header (keep-alive). Thread-safe.
+class ConnTable {
+  public:
+    enum class Admit { kOk, kAddressLimit, kTotalLimit };
+
+    void set_limits(size_t total, size_t per_address) {
+        std::lock_guard lock(mu_);
+        max_total_ = total;
+        max_per_address_ = per_address;
+    }
+
+    // Counts `c` in, unless its address is at its cap. At the total cap, the oldest idle
+    // connection is taken out of the count to make room and returned in `shed` for the caller to
+    // close; with no idle connection, `c` is refused.
+    Admit admit(const std::shared_ptr<Conn>& c, std::shared_ptr<Conn>* shed) {
+        std::lock_guard lock(mu_);
+        if (auto it = per_address_.find(c->peer);
+            it != per_address_.end() && it->second >= max_per_address_) {
+            return Admit::kAddressLimit;
+        }
+        if (total_ >= max_total_) {
+            while (!idle_.empty() && !*shed) {
+                auto victim = idle_.front().lock();
+                idle_.pop_front();
+                if (!victim)
+                    continue;
+                victim->idle = false;
+                victim->shed = true;
+                uncount(*victim);
+                *shed = std::move(victim);
+            }
+            if (!*shed)
+                return Admit::kTotalLimit;
+        }
+        ++per_address_[c->peer];
+        ++total_;
+        c->counted = true;
+        return Admit::kOk;
+    }
+
+    // Puts `c` at the end of the idle list (no change when it is already idle); false when it has
+    // been shed and should close.
+    bool set_idle(const std::shared_ptr<Conn>& c) {
+        std::lock_guard lock(mu_);
+        if (c->shed)
+            return false;
+        if (!c->idle) {
+            c->idle = true;
+            c->idle_pos = idle_.insert(idle_.end(), c);
+        }
+        return true;
+    }
+
+    void set_busy(Conn& c) {
+        std::lock_guard lock(mu_);
+        if (c.idle) {
+            idle_.erase(c.idle_pos);
+            c.idle = false;
+        }
+    }
+
+    void release(Conn& c) {
+        std::lock_guard lock(mu_);
+        if (c.idle) {
+            idle_.erase(c.idle_pos);
+            c.idle = false;
+        }
+        uncount(c);
+    }
+
+  private:
+    void uncount(Conn& c) {
+        if (!c.counted)
+            return;
+        c.counted = false;
+        --total_;
+        if (auto it = per_address_.find(c.peer); it != per_address_.end() && --it->second == 0)
+            per_address_.erase(it);
+    }
+
+    std::mutex mu_;
+    size_t max_total_ = 10'000;
+    size_t max_per_address_ = 256;
+    size_t total_ = 0;
+    std::unordered_map<std::string, size_t> per_address_;
+    std::list<std::weak_ptr<Conn>> idle_;  // oldest idle first
+};
+
+// Raises the soft open-file limit to the hard one; returns the limit now in force.
+uint64_t raise_nofile_limit() {
+    rlimit rl{};
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlimit want = rl;
+        // An unlimited hard limit cannot be the soft one; the kernel's nr_open default is 2^20.
+        want.rlim_cur = rl.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl = want;
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? uint64_t{1} << 20 : static_cast<uint64_t>(rl.rlim_cur);
+}
+
 int64_t steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
@@ -142,6 +265,8 @@ struct HttpServer::Impl {
     Metrics& metrics;
     store::Store& store;
 
+    // Before ioc: sessions still pending when ioc is destroyed release their place here.
+    ConnTable conns;
     net::io_context ioc;
     ssl::context tls;
     tcp::acceptor gui, agent, redirect;
@@ -150,16 +275,42 @@ struct HttpServer::Impl {
     bool redirect_enabled = false;
     std::atomic<bool> stopping{false};
     std::atomic<int> in_flight{0};  // requests between parsing and their answer
-    std::atomic<int> connections{0};
 
-    // Holds one unit of the connection cap for the life of a session.
+    // Holds a connection's place in the table for the life of its session.
     struct ConnSlot {
-        explicit ConnSlot(std::atomic<int>& n) : count(n) {}
+        ConnSlot(ConnTable& t, std::shared_ptr<Conn> c) : table(t), conn(std::move(c)) {}
         ConnSlot(const ConnSlot&) = delete;
         ConnSlot& operator=(const ConnSlot&) = delete;
-        ~ConnSlot() { --count; }
-        std::atomic<int>& count;
+        ~ConnSlot() {
+            conn->waiting = nullptr;  // the stream it pointed to is gone (runs on the strand)
+            table.release(*conn);
+        }
+        ConnTable& table;
+        std::shared_ptr<Conn> conn;
     };
+
+    // The session waits for its peer on `s`: the connection may be shed from now on. False when
+    // it already was.
+    bool wait_idle(const std::shared_ptr<Conn>& c, beast::tcp_stream& s) {
+        c->waiting = &s;
+        return conns.set_idle(c);
+    }
+    void set_busy(Conn& c) {
+        c.waiting = nullptr;
+        conns.set_busy(c);
+    }
+
+    // Applies the caps: raises the open-file limit and keeps the connection cap below it, with
+    // room for the store, outputs and logs.
+    void set_connection_limits() {
+        const uint64_t nofile = raise_nofile_limit();
+        const uint64_t headroom = std::max<uint64_t>(64, nofile / 8);
+        const uint64_t by_files = nofile > headroom ? nofile - headroom : 1;
+        const uint64_t total = std::min<uint64_t>(config.max_connections, by_files);
+        conns.set_limits(total, config.max_connections_per_ip);
+        SENTINEL_LOG(info, "server", "open-file limit {}; at most {} connections ({} per address)",
+                     nofile, total, config.max_connections_per_ip);
+    }
 
     std::mutex ws_mu;
     std::vector<std::weak_ptr<WsClient>> ws_clients;
@@ -242,34 +393,60 @@ struct HttpServer::Impl {
                 continue;
             }
             metrics.connection_accepted();
-            if (connections.fetch_add(1) >= kMaxConnections) {
-                --connections;
-                metrics.conn_error(ConnError::kConnLimit);
+            const auto peer = sock.remote_endpoint(ec);
+            if (ec) {
+                sock.close(ec);  // already gone
+                continue;
+            }
+            sock.set_option(tcp::no_delay(true), ec);
+            auto conn = std::make_shared<Conn>(host_literal(peer.address()), sock.get_executor());
+            std::shared_ptr<Conn> shed;
+            const auto admitted = conns.admit(conn, &shed);
+            if (shed) {
+                metrics.conn_error(ConnError::kIdleShed);
+                net::post(shed->ex, [shed] {
+                    if (shed->waiting) {
+                        error_code cec;
+                        shed->waiting->socket().close(cec);
+                    }
+                });
+            }
+            if (admitted != ConnTable::Admit::kOk) {
+                metrics.conn_error(admitted == ConnTable::Admit::kAddressLimit
+                                       ? ConnError::kAddressLimit
+                                       : ConnError::kConnLimit);
                 sock.close(ec);
                 continue;
             }
             auto ex = sock.get_executor();
             if (kind == 2) {
-                net::co_spawn(ex, redirect_session(std::move(sock)), net::detached);
+                net::co_spawn(ex, redirect_session(std::move(sock), std::move(conn)),
+                              net::detached);
             } else {
                 net::co_spawn(ex,
-                              tls_session(std::move(sock), kind == 0 ? Port::kGui : Port::kAgent),
+                              tls_session(std::move(sock), std::move(conn),
+                                          kind == 0 ? Port::kGui : Port::kAgent),
                               net::detached);
             }
         }
     }
 
-    awaitable<void> redirect_session(tcp::socket sock) {
-        ConnSlot slot(connections);
+    awaitable<void> redirect_session(tcp::socket sock, std::shared_ptr<Conn> conn) {
+        ConnSlot slot(conns, conn);
         beast::tcp_stream stream(std::move(sock));
         beast::flat_buffer buf;
         http::request_parser<http::empty_body> parser;
         parser.header_limit(8192);
         stream.expires_after(kRequestTimeout);
         error_code ec;
+        if (!wait_idle(conn, stream))
+            co_return;
         // The header is enough; any body is ignored and the connection closed after the 301.
         co_await http::async_read_header(stream, buf, parser,
                                          net::redirect_error(use_awaitable, ec));
+        set_busy(*conn);
+        if (conn->shed)
+            co_return;
         if (ec) {
             metrics.conn_error(is_timeout(ec) ? ConnError::kTimeout : ConnError::kReadError);
             co_return;
@@ -299,16 +476,20 @@ struct HttpServer::Impl {
         stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     }
 
-    awaitable<void> tls_session(tcp::socket sock, Port port) {
-        ConnSlot slot(connections);
+    awaitable<void> tls_session(tcp::socket sock, std::shared_ptr<Conn> conn, Port port) {
+        ConnSlot slot(conns, conn);
         error_code ec;
-        const auto peer = sock.remote_endpoint(ec);
-        const std::string peer_ip = ec ? "" : host_literal(peer.address());
+        const std::string& peer_ip = conn->peer;
         beast::tcp_stream stream(std::move(sock));
         beast::flat_buffer buf;
         stream.expires_after(kHandshakeTimeout);
+        // Until the first request's header has arrived the connection counts as idle.
+        if (!wait_idle(conn, stream))
+            co_return;
         const bool is_tls =
             co_await beast::async_detect_ssl(stream, buf, net::redirect_error(use_awaitable, ec));
+        if (conn->shed)
+            co_return;
         if (ec) {
             metrics.conn_error(is_timeout(ec) ? ConnError::kTimeout : ConnError::kReadError);
             co_return;
@@ -318,8 +499,12 @@ struct HttpServer::Impl {
             co_return;
         }
         TlsStream tls_stream(std::move(stream), tls);
+        if (!wait_idle(conn, beast::get_lowest_layer(tls_stream)))
+            co_return;
         const size_t used = co_await tls_stream.async_handshake(
             ssl::stream_base::server, buf.data(), net::redirect_error(use_awaitable, ec));
+        if (conn->shed)
+            co_return;
         if (ec) {
             metrics.conn_error(is_timeout(ec) ? ConnError::kTimeout : ConnError::kTlsHandshake);
             SENTINEL_LOG(debug, "server", "TLS handshake from {} failed: {}", peer_ip,
@@ -334,8 +519,13 @@ struct HttpServer::Impl {
             parser.body_limit(config.max_body_bytes);
             beast::get_lowest_layer(tls_stream)
                 .expires_after(first ? kRequestTimeout : kIdleTimeout);
+            if (!wait_idle(conn, beast::get_lowest_layer(tls_stream)))
+                co_return;
             co_await http::async_read_header(tls_stream, buf, parser,
                                              net::redirect_error(use_awaitable, ec));
+            set_busy(*conn);
+            if (conn->shed)
+                co_return;
             if (!ec && !parser.is_done()) {
                 // libcurl waits a second for "100 Continue" before sending a large body.
                 if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
@@ -636,6 +826,7 @@ HttpServer::~HttpServer() = default;
 Status HttpServer::start() {
     if (auto st = impl_->setup_tls(); !st)
         return st;
+    impl_->set_connection_limits();
     if (auto st = impl_->bind(impl_->gui, impl_->config.gui_port, "dashboard"); !st)
         return st;
     if (auto st = impl_->bind(impl_->agent, impl_->config.agent_port, "agent"); !st)

@@ -13,8 +13,8 @@ constexpr std::array<const char*, static_cast<size_t>(Reject::kCount)> kRejectNa
     "rate_limited",       "agent_limit", "body_too_large",   "not_found",
     "method_not_allowed", "store_error", "forbidden_origin", "bad_content_type"};
 constexpr std::array<const char*, static_cast<size_t>(ConnError::kCount)> kConnNames = {
-    "tls_handshake", "plain_http_on_tls", "timeout",
-    "read_error",    "ws_slow_client",    "connection_limit"};
+    "tls_handshake",  "plain_http_on_tls", "timeout",       "read_error",
+    "ws_slow_client", "connection_limit",  "address_limit", "idle_shed"};
 // netsentinel_output_*{output="eve|syslog|webhook"} (docs/outputs.md).
 void render_outputs(std::string& out, const std::vector<outputs::OutputStats>& stats) {
     struct Series {

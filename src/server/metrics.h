@@ -33,7 +33,9 @@ enum class ConnError : size_t {
     kTimeout,         // slow or half-open clients
     kReadError,       // malformed HTTP, resets
     kWsDroppedSlow,   // WebSocket clients dropped for not keeping up
-    kConnLimit,       // connections refused at the concurrent-connection cap
+    kConnLimit,       // refused at the concurrent-connection cap (no idle one to close)
+    kAddressLimit,    // refused at the per-address cap (max_connections_per_ip)
+    kIdleShed,        // idle connections closed to admit a new one at the cap
     kCount
 };
 

@@ -146,6 +146,8 @@ HttpResult HttpClient::perform(bool post, std::string_view path, std::string_vie
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, options_.insecure ? "https,http" : "https");
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    // libcurl's default since 7.50, said here: a small request must not wait for Nagle.
+    curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(curl, CURLOPT_SSLVERSION,
                      static_cast<long>(CURL_SSLVERSION_TLSv1_2));  // minimum; 1.3 allowed
     if (options_.insecure) {

@@ -98,6 +98,7 @@ HttpResponse CurlTransport::get(const std::string& path) {
     curl_easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);  // libcurl's default since 7.50, said here
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.timeout_seconds);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);

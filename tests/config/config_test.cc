@@ -120,6 +120,7 @@ TEST_F(ConfigTest, EveryKeyIsReadWithItsType) {
       "redirect_port": 9080, "ca_cert": "a.crt", "server_cert": "s.crt", "server_key": "s.key",
       "data_dir": "/srv/data", "storage": {"backend": "postgres", "dsn": "host=db"},
       "agent_rate_limit": 7, "agent_rate_window": 2.5, "max_agents": 9, "max_body_bytes": 4096,
+      "max_connections": 300, "max_connections_per_ip": 12,
       "retention_days": 30, "retention_max_alerts": 1000, "agent_offline_after": 45,
       "virustotal_api_key": "vt", "virustotal_base_url": "http://127.0.0.1:1/api",
       "vt_requests_per_minute": 60, "vt_daily_quota": 900, "vt_cache_clean_ttl": 10,
@@ -149,6 +150,8 @@ TEST_F(ConfigTest, EveryKeyIsReadWithItsType) {
     EXPECT_EQ(c.agent_rate_window, 2.5);
     EXPECT_EQ(c.max_agents, 9u);
     EXPECT_EQ(c.max_body_bytes, 4096u);
+    EXPECT_EQ(c.max_connections, 300u);
+    EXPECT_EQ(c.max_connections_per_ip, 12u);
     EXPECT_EQ(c.retention_days, 30u);
     EXPECT_EQ(c.retention_max_alerts, 1000u);
     EXPECT_EQ(c.agent_offline_after, 45);
