@@ -2,7 +2,15 @@
 // could crash, fool or lock out the server.
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -162,6 +170,58 @@ TEST_F(HardeningTest, ALoginBurstFromOneAddressDoesNotLockOutAnother) {
     // The guessing address itself is throttled.
     const auto again = http("POST", gui_url("/api/login"), good, {}, cert_, "127.0.0.1");
     EXPECT_EQ(again.status, 429) << again.body;
+}
+
+// The accepted (not listening) TCP sockets of this process whose local port is `port`: the server
+// runs in-process, so its descriptors are ours to inspect.
+std::vector<int> accepted_sockets(uint16_t port) {
+    std::vector<int> out;
+    DIR* d = opendir("/proc/self/fd");
+    if (!d)
+        return out;
+    while (const dirent* e = readdir(d)) {
+        const int fd = std::atoi(e->d_name);
+        sockaddr_in a{};
+        socklen_t len = sizeof a;
+        int listening = 0;
+        socklen_t ll = sizeof listening;
+        if (fd <= 2 || getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0 ||
+            a.sin_family != AF_INET || ntohs(a.sin_port) != port ||
+            getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &ll) != 0 || listening) {
+            continue;
+        }
+        out.push_back(fd);
+    }
+    closedir(d);
+    return out;
+}
+
+int connect_to(uint16_t port) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    return fd;
+}
+
+TEST_F(HardeningTest, AcceptedSocketsSendWithoutNagleDelay) {
+    start_server();
+    for (const uint16_t port : {gui_port_, agent_port_}) {
+        const int client = connect_to(port);
+        std::vector<int> accepted;
+        for (int i = 0; i < 200 && accepted.empty(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            accepted = accepted_sockets(port);
+        }
+        ASSERT_EQ(accepted.size(), 1u) << "port " << port;
+        int nodelay = 0;
+        socklen_t len = sizeof nodelay;
+        ASSERT_EQ(getsockopt(accepted[0], IPPROTO_TCP, TCP_NODELAY, &nodelay, &len), 0);
+        EXPECT_NE(nodelay, 0) << "port " << port;
+        close(client);
+    }
 }
 
 }  // namespace
