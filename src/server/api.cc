@@ -84,12 +84,36 @@ Timestamp event_time(const Json& obj, Timestamp fallback, bool* fell_back) {
     return *t;
 }
 
-// One alert object after the original's checks; `error` names the first failed check.
+// The original's checks of one alert object, in order; the first that fails answers.
+enum class AlertError { kNone, kMissingFields, kInvalidLevel, kInvalidId, kAgentMismatch };
+
+// The answer's "error" text (the original's words), its metric and its status code.
+struct AlertErrorInfo {
+    const char* message;
+    Reject reject;
+    int status;
+};
+AlertErrorInfo describe(AlertError e) {
+    switch (e) {
+        case AlertError::kMissingFields:
+            return {"Missing fields", Reject::kMissingFields, 400};
+        case AlertError::kInvalidLevel:
+            return {"Invalid level", Reject::kInvalidLevel, 422};
+        case AlertError::kInvalidId:
+            return {"Invalid id", Reject::kBadRequest, 400};
+        case AlertError::kAgentMismatch:
+            return {"Agent mismatch", Reject::kBadRequest, 400};
+        case AlertError::kNone:
+            break;
+    }
+    return {"", Reject::kBadRequest, 400};
+}
+
 struct Parsed {
     schema::Alert alert;
     bool has_id = false;
     std::string raw_id;
-    std::string error;  // "", "Missing fields", "Invalid level", "Invalid id"
+    AlertError error = AlertError::kNone;
     bool time_fell_back = false;
 };
 
@@ -101,17 +125,17 @@ Parsed parse_alert(const Json& obj, Timestamp received) {
     }
     for (const char* k : {"level", "category", "message", "agent_id", "hostname"}) {
         if (!obj.contains(k)) {
-            p.error = "Missing fields";
+            p.error = AlertError::kMissingFields;
             return p;
         }
     }
     const auto level = schema::parse_severity(field_string(obj, "level"));
     if (!level) {
-        p.error = "Invalid level";
+        p.error = AlertError::kInvalidLevel;
         return p;
     }
     if (p.has_id && !valid_id(p.raw_id)) {
-        p.error = "Invalid id";
+        p.error = AlertError::kInvalidId;
         return p;
     }
     auto& a = p.alert;
@@ -552,13 +576,10 @@ void Api::post_alert(HttpRequest& r, Responder done) {
     }
     const auto received = now();
     Parsed p = parse_alert(body, received);
-    if (!p.error.empty()) {
-        if (p.error == "Invalid level") {
-            metrics_.reject(Reject::kInvalidLevel);
-            return done(HttpResponse::error(422, p.error));
-        }
-        metrics_.reject(p.error == "Missing fields" ? Reject::kMissingFields : Reject::kBadRequest);
-        return done(HttpResponse::error(400, p.error));
+    if (p.error != AlertError::kNone) {
+        const auto e = describe(p.error);
+        metrics_.reject(e.reject);
+        return done(HttpResponse::error(e.status, e.message));
     }
     if (p.time_fell_back)
         metrics_.time_fallback();
@@ -633,16 +654,16 @@ void Api::post_alerts(HttpRequest& r, Responder done) {
             continue;
         }
         Parsed p = parse_alert(item, received);
-        if (p.error.empty() && !p.has_id)
-            p.error = "Invalid id";
-        if (p.error.empty() && !valid.empty() && p.alert.agent_id != valid.front().agent_id) {
-            p.error = "Agent mismatch";
+        if (p.error == AlertError::kNone && !p.has_id)
+            p.error = AlertError::kInvalidId;
+        if (p.error == AlertError::kNone && !valid.empty() &&
+            p.alert.agent_id != valid.front().agent_id) {
+            p.error = AlertError::kAgentMismatch;
         }
-        if (!p.error.empty()) {
-            metrics_.reject(p.error == "Invalid level"    ? Reject::kInvalidLevel
-                            : p.error == "Missing fields" ? Reject::kMissingFields
-                                                          : Reject::kBadRequest);
-            rejected.push_back({{"id", p.raw_id}, {"error", p.error}});
+        if (p.error != AlertError::kNone) {
+            const auto e = describe(p.error);
+            metrics_.reject(e.reject);
+            rejected.push_back({{"id", p.raw_id}, {"error", e.message}});
             continue;
         }
         if (p.time_fell_back)
