@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <random>
 
 namespace sentinel::schema {
@@ -165,9 +166,9 @@ std::optional<Timestamp> parse_iso8601(std::string_view s) {
     }
     const int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
     const int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - offset_s;
-    // Nanoseconds since 1970 in 64 bits end in 2262: later (or much earlier) years do not fit.
-    constexpr int64_t kMaxSeconds = 9'200'000'000;
-    if (secs >= kMaxSeconds || secs <= -kMaxSeconds) {
+    // Nanoseconds since the epoch in 64 bits reach from 1677 to 2262; other instants are refused.
+    constexpr int64_t kMaxSecs = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
+    if (secs > kMaxSecs || secs < -kMaxSecs) {
         return std::nullopt;
     }
     return Timestamp{secs * 1'000'000'000 + frac_ns};

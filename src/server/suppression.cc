@@ -217,7 +217,7 @@ void Suppressions::agent_report(const std::string& agent_id,
         std::lock_guard lock(mu_);
         for (const auto& [rule_id, count] : cumulative) {
             auto e = std::find_if(entries_.begin(), entries_.end(),
-                                  [&](const Entry& x) { return x.rule.id == rule_id; });
+                                  [id = rule_id](const Entry& x) { return x.rule.id == id; });
             if (e == entries_.end()) {
                 continue;
             }

@@ -26,6 +26,12 @@ TEST(TimestampTest, Iso8601RoundTripsWithMicroseconds) {
     EXPECT_EQ(parse_iso8601("1970-01-01T00:00:00Z")->ns, 0);
     EXPECT_FALSE(parse_iso8601("2023-13-01T00:00:00Z"));
     EXPECT_FALSE(parse_iso8601("yesterday"));
+    // Outside what nanoseconds in 64 bits hold (1677..2262): refused, not overflowed.
+    EXPECT_FALSE(parse_iso8601("4433-11-21T12:00:00.000000+00:00"));
+    EXPECT_FALSE(parse_iso8601("9999-12-31T23:59:59Z"));
+    EXPECT_FALSE(parse_iso8601("0001-01-01T00:00:00Z"));
+    EXPECT_TRUE(parse_iso8601("2262-01-01T00:00:00Z"));
+    EXPECT_TRUE(parse_iso8601("1678-01-01T00:00:00Z"));
 }
 
 TEST(AlertJsonTest, RoundTripsTheWireFormat) {
