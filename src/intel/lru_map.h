@@ -6,23 +6,21 @@
 
 namespace sentinel::intel {
 
-// A fixed-capacity hash map with least-recently-used eviction. Every node and index slot is
-// allocated by the constructor; find/upsert never allocate. Open addressing with linear probing
-// and backward-shift deletion keeps lookups short without tombstones.
+// A bounded hash map with least-recently-used eviction. Open addressing with linear probing and
+// backward-shift deletion keeps lookups short without tombstones.
+//
+// Memory grows with what the map holds: the constructor claims the cap and allocates room for
+// kInitialEntries only; an upsert that finds every allocated node in use below the cap doubles
+// the room (never beyond the cap) and rebuilds the index. That is the only allocation of
+// find/upsert, and it happens at most log2(cap / kInitialEntries) times; in steady state they
+// never allocate. At the cap the least recently used entry is evicted and counted.
 template <typename K, typename V, typename Hash>
 class LruMap {
   public:
-    explicit LruMap(size_t capacity) {
-        if (capacity < 1) {
-            capacity = 1;
-        }
-        nodes_.resize(capacity);
-        size_t slots = 2;
-        while (slots < capacity * 2) {
-            slots <<= 1;
-        }
-        index_.assign(slots, kNone);
-        mask_ = slots - 1;
+    static constexpr size_t kInitialEntries = 64;
+
+    explicit LruMap(size_t capacity) : capacity_(capacity < 1 ? 1 : capacity) {
+        allocate(capacity_ < kInitialEntries ? capacity_ : kInitialEntries);
     }
 
     // The value for key without changing its recency; nullptr when absent.
@@ -47,7 +45,10 @@ class LruMap {
             }
             return nodes_[node].value;
         }
-        if (size_ < nodes_.size()) {
+        if (size_ < capacity_) {
+            if (size_ == nodes_.size()) {
+                allocate(nodes_.size() > capacity_ / 2 ? capacity_ : nodes_.size() * 2);
+            }
             node = static_cast<uint32_t>(size_++);
         } else {
             node = tail_;
@@ -72,8 +73,16 @@ class LruMap {
     }
 
     size_t size() const { return size_; }
-    size_t capacity() const { return nodes_.size(); }
+    // The cap: the most entries the map will ever hold.
+    size_t capacity() const { return capacity_; }
+    // Entries allocated so far (size() <= allocated() <= capacity()).
+    size_t allocated() const { return nodes_.size(); }
     uint64_t evictions() const { return evictions_; }
+    // Bytes of nodes and index allocated so far.
+    uint64_t memory_bytes() const {
+        return static_cast<uint64_t>(nodes_.capacity()) * sizeof(Node) +
+               static_cast<uint64_t>(index_.capacity()) * sizeof(uint32_t);
+    }
 
   private:
     static constexpr uint32_t kNone = UINT32_MAX;
@@ -85,6 +94,37 @@ class LruMap {
         uint32_t prev = kNone;
         uint32_t next = kNone;
     };
+
+    static size_t index_slots(size_t entries) {
+        size_t slots = 2;
+        while (slots < entries * 2) {
+            slots <<= 1;
+        }
+        return slots;
+    }
+
+    // Makes room for `entries` nodes and rebuilds the index (at most half full) over the nodes
+    // in use. Node numbers and the LRU order stay as they are.
+    void allocate(size_t entries) {
+        nodes_.reserve(entries);
+        nodes_.resize(entries);
+        const size_t slots = index_slots(entries);
+        if (index_.size() == slots) {
+            return;
+        }
+        std::vector<uint32_t> fresh;
+        fresh.reserve(slots);
+        fresh.assign(slots, kNone);
+        index_.swap(fresh);
+        mask_ = slots - 1;
+        for (size_t node = 0; node < size_; ++node) {
+            size_t slot = nodes_[node].hash & mask_;
+            while (index_[slot] != kNone) {
+                slot = (slot + 1) & mask_;
+            }
+            index_[slot] = static_cast<uint32_t>(node);
+        }
+    }
 
     uint32_t locate(const K& key, size_t hash) const {
         size_t slot = hash & mask_;
@@ -154,6 +194,7 @@ class LruMap {
         }
     }
 
+    size_t capacity_;
     std::vector<Node> nodes_;
     std::vector<uint32_t> index_;
     size_t mask_ = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -17,6 +18,9 @@ std::string hostname();
 // A short OS description: "Linux <kernel release>" on Linux, "macOS <product version>" on macOS,
 // "<sysname> <release>" elsewhere.
 std::string os_description();
+
+// The most memory this process has had resident so far, in bytes (0 if the OS cannot tell).
+uint64_t peak_resident_bytes();
 
 // Creates `path` and any missing parents. New directories get `mode` (owner-only by default);
 // an existing directory is accepted as it is. The error names the path and the reason.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -67,6 +68,18 @@ std::string hostname() {
         return "unknown";
     }
     return buf;
+}
+
+uint64_t peak_resident_bytes() {
+    struct rusage usage {};
+    if (::getrusage(RUSAGE_SELF, &usage) != 0) {
+        return 0;
+    }
+#if defined(__APPLE__)
+    return static_cast<uint64_t>(usage.ru_maxrss);  // bytes on macOS
+#else
+    return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // kilobytes on Linux and the BSDs
+#endif
 }
 
 std::string os_description() {

@@ -3,6 +3,8 @@
 // clang-format off
 #include <winsock2.h>
 #include <windows.h>
+// psapi.h after windows.h; with PSAPI_VERSION 2 the call is kernel32's K32GetProcessMemoryInfo.
+#include <psapi.h>
 // clang-format on
 #include <fcntl.h>
 #include <io.h>
@@ -79,6 +81,14 @@ std::string hostname() {
         return "unknown";
     }
     return buf;
+}
+
+uint64_t peak_resident_bytes() {
+    PROCESS_MEMORY_COUNTERS counters{};
+    if (!::K32GetProcessMemoryInfo(::GetCurrentProcess(), &counters, sizeof(counters))) {
+        return 0;
+    }
+    return static_cast<uint64_t>(counters.PeakWorkingSetSize);
 }
 
 std::string os_description() {

@@ -84,5 +84,39 @@ TEST(PacketPath, ReputationCallsDoNotAllocate) {
     EXPECT_EQ(rep.domain("x.y.evil.example").tier, Tier::kHigh);
 }
 
+// The caches grow with what they hold; once grown, the same calls allocate nothing again.
+TEST(PacketPath, GrownCachesDoNotAllocateInSteadyState) {
+    LocalOptions o;
+    o.ip_capacity = 100'000;
+    o.domain_capacity = 100'000;
+    o.ring_capacity = 4096;
+    LocalReputation rep(o);
+    auto pass = [&rep] {
+        for (uint32_t i = 0; i < 3000; ++i) {
+            LookupResult r;
+            r.ip = IpAddress::v4(0xC6336400u + i);  // 198.51.100.0 onwards
+            r.found = true;
+            r.malicious = 5;
+            r.ttl_seconds = 3600;
+            ASSERT_TRUE(rep.give_result(r));
+            if (i % 1000 == 999) {
+                rep.poll();
+            }
+        }
+        rep.poll();
+    };
+    pass();  // grows the address cache to hold 3000 entries
+    g_allocations.store(0);
+    g_counting.store(true);
+    pass();
+    uint64_t high = 0;
+    for (uint32_t i = 0; i < 3000; ++i) {
+        high += rep.ip(IpAddress::v4(0xC6336400u + i)).tier == Tier::kHigh ? 1 : 0;
+    }
+    g_counting.store(false);
+    EXPECT_EQ(g_allocations.load(), 0u);
+    EXPECT_EQ(high, 3000u);
+}
+
 }  // namespace
 }  // namespace sentinel::intel
