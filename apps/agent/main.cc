@@ -123,6 +123,7 @@ std::string service_config_path() {
 
 int main(int argc, char** argv) {
     const auto started = std::chrono::steady_clock::now();
+    sentinel::platform::return_large_blocks_to_os();
     CLI::App app{
         "NetSentinel agent: captures packets, runs the eight detectors, scales them by "
         "reputation and ships alerts to sentinel-server over verified TLS"};

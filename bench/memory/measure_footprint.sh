@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Peak resident memory and wall time of `sentinel-agent --read FILE --output none` on every shared
 # capture, beside `tcpdump -r FILE -w /dev/null` and a bare libpcap read loop on the same file
-# (GNU time's %M), then the agent's own start-up figure (main() to the first packet).
+# (GNU time's %M), then start-up: the agent's own figure (main() to the first packet) and each
+# reader's whole-process time on the smallest capture.
 #
 #   bench/memory/measure_footprint.sh [AGENT] [EXTRA_CAPTURE...]
 #
@@ -41,9 +42,24 @@ for f in "${files[@]}" "$@"; do
 done
 echo "max agent peak RSS over the shared captures: $max_agent kB (${max_file#"$pcaps"/})"
 
-# Start-up: the agent's summary line, over 20 runs of the smallest capture.
+# Start-up: the agent's own figure (main() to the first packet), over 20 runs of the smallest
+# capture, then the whole process (exec to exit, dynamic loading included) of each reader on it.
 small="$(find "$pcaps" -type f -name '*.pcap' -printf '%s %p\n' | sort -n | head -1 | cut -d' ' -f2-)"
 for _ in $(seq 20); do
     "$agent" --read "$small" --output none 2>&1 >/dev/null |
         sed -n 's/^start-up *\([0-9.]*\) ms.*/\1/p'
-done | sort -n | awk '{v[NR]=$1} END {printf "start-up to the first packet (%d runs of %s): median %s ms, max %s ms\n", NR, "'"${small#"$pcaps"/}"'", v[int((NR+1)/2)], v[NR]}'
+done | sort -n | awk '{v[NR]=$1} END {if (NR) printf "agent start-up to the first packet (%d runs of %s): median %s ms, max %s ms\n", NR, "'"${small#"$pcaps"/}"'", v[int((NR+1)/2)], v[NR]}'
+python3 - "$small" "$agent" "$work/pcap_read_loop" <<'PY'
+import statistics, subprocess, sys, time
+small, agent, loop = sys.argv[1:4]
+for name, cmd in (("sentinel-agent --read", [agent, "--read", small, "--output", "none"]),
+                  ("tcpdump -r -w /dev/null", ["tcpdump", "-r", small, "-w", "/dev/null"]),
+                  ("bare libpcap loop", [loop, small])):
+    runs = []
+    for _ in range(30):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        runs.append(time.perf_counter() - t)
+    print(f"whole process, {name}: median {statistics.median(runs) * 1e3:.1f} ms, "
+          f"min {min(runs) * 1e3:.1f} ms (30 runs)")
+PY

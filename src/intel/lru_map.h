@@ -10,9 +10,9 @@ namespace sentinel::intel {
 // backward-shift deletion keeps lookups short without tombstones.
 //
 // Memory grows with what the map holds: the constructor claims the cap and allocates room for
-// kInitialEntries only; an upsert that finds every allocated node in use below the cap doubles
-// the room (never beyond the cap) and rebuilds the index. That is the only allocation of
-// find/upsert, and it happens at most log2(cap / kInitialEntries) times; in steady state they
+// kInitialEntries only; an upsert that finds every allocated node in use below the cap grows the
+// room by half (never beyond the cap) and rebuilds the index. That is the only allocation of
+// find/upsert, and it happens at most log1.5(cap / kInitialEntries) times; in steady state they
 // never allocate. At the cap the least recently used entry is evicted and counted.
 template <typename K, typename V, typename Hash>
 class LruMap {
@@ -47,7 +47,10 @@ class LruMap {
         }
         if (size_ < capacity_) {
             if (size_ == nodes_.size()) {
-                allocate(nodes_.size() > capacity_ / 2 ? capacity_ : nodes_.size() * 2);
+                // By half, or to the cap when that would pass three quarters of it.
+                const size_t step = nodes_.size() / 2 < 1 ? 1 : nodes_.size() / 2;
+                const size_t next = nodes_.size() + step;
+                allocate(next > capacity_ / 4 * 3 ? capacity_ : next);
             }
             node = static_cast<uint32_t>(size_++);
         } else {

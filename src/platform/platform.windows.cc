@@ -91,6 +91,11 @@ uint64_t peak_resident_bytes() {
     return static_cast<uint64_t>(counters.PeakWorkingSetSize);
 }
 
+void return_large_blocks_to_os() {
+    // Nothing to do: the Windows heap gives very large blocks their own virtual allocations and
+    // releases them when freed.
+}
+
 std::string os_description() {
     // GetVersionEx lies to unmanifested programs; ntdll's RtlGetVersion does not.
     OSVERSIONINFOW info{};

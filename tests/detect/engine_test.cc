@@ -121,10 +121,10 @@ TEST(LruTable, GrowsWithItsKeysUpToTheCapKeepingSlotsColumnsAndOrder) {
         ASSERT_EQ(values.size(), t.allocated());
         values[slot.index] = k * 10;
     }
-    EXPECT_EQ(t.allocated(), 1000u);  // doubled up to the cap, never beyond it
+    EXPECT_EQ(t.allocated(), 1000u);  // grown up to the cap, never beyond it
     EXPECT_EQ(values.capacity(), 1000u);
     EXPECT_EQ(blocks.size(), 3000u);
-    EXPECT_EQ(t.growths(), 4u);  // 64 -> 128 -> 256 -> 512 -> 1000
+    EXPECT_EQ(t.growths(), 7u);  // 64 -> 96 -> 144 -> 216 -> 324 -> 486 -> 729 -> 1000
     EXPECT_EQ(t.evictions(), 0u);
     EXPECT_EQ(t.memory_bytes(), t.memory_bytes_at_cap());
     EXPECT_LT(small * 10, t.memory_bytes());

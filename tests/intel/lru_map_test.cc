@@ -57,7 +57,7 @@ TEST(LruMap, GrowsWithItsEntriesUpToTheCap) {
         m.upsert(i) = i * 3;
         ASSERT_LE(m.size(), m.allocated());
     }
-    EXPECT_EQ(m.allocated(), 1000u);  // doubled up to the cap, never beyond it
+    EXPECT_EQ(m.allocated(), 1000u);  // grown up to the cap, never beyond it
     EXPECT_EQ(m.evictions(), 0u);
     EXPECT_LT(small * 10, m.memory_bytes());
     for (int i = 0; i < 1000; ++i) {
