@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <functional>
 #include <limits>
+#include <new>
 #include <vector>
 
 #include "detect/ip_key.h"
@@ -51,6 +52,7 @@ class LruTable {
         head_ = tail_ = kNone;
         evictions_ = 0;
         growths_ = 0;
+        growth_failures_ = 0;
         std::vector<Node>().swap(nodes_);
         std::vector<uint32_t>().swap(buckets_);
         allocated_ = 0;
@@ -94,10 +96,7 @@ class LruTable {
             }
         }
         uint32_t i;
-        if (size_ < capacity_) {
-            if (size_ == allocated_) {
-                grow();
-            }
+        if (size_ < allocated_ || (size_ < capacity_ && grow())) {
             i = size_++;
         } else {
             i = tail_;
@@ -122,6 +121,8 @@ class LruTable {
     uint32_t allocated() const { return allocated_; }
     uint64_t evictions() const { return evictions_; }
     uint64_t growths() const { return growths_; }
+    // Growths refused for lack of memory (the cap then drops to the room already allocated).
+    uint64_t growth_failures() const { return growth_failures_; }
     // Bytes held by the index and its attached columns.
     uint64_t memory_bytes() const {
         uint64_t bytes = static_cast<uint64_t>(nodes_.capacity()) * sizeof(Node) +
@@ -183,20 +184,34 @@ class LruTable {
     }
 
     // Grows the room by half, or to the cap when that would pass three quarters of it (no
-    // last copy of everything for a few more slots).
-    void grow() {
+    // last copy of everything for a few more slots). Nothing is thrown on the packet path: when
+    // memory runs out the table keeps the room it has as its cap (evicting from then on, and
+    // counted in growth_failures()) instead of trying again on every insert.
+    bool grow() noexcept {
         const uint32_t step = allocated_ / 2 < 1 ? 1 : allocated_ / 2;
         const bool last =
             allocated_ + static_cast<uint64_t>(step) > static_cast<uint64_t>(capacity_) * 3 / 4;
-        allocate(last ? capacity_ : allocated_ + step);
+        try {
+            allocate(last ? capacity_ : allocated_ + step);
+        } catch (const std::bad_alloc&) {
+            capacity_ = allocated_;
+            ++growth_failures_;
+            return false;
+        }
         ++growths_;
+        return true;
     }
 
-    // Makes room for `slots` keys: nodes, buckets (re-chained when their count changes) and
-    // every attached column. Slot indices and the LRU order stay as they are.
+    // Makes room for `slots` keys: nodes, every attached column, then buckets (re-chained when
+    // their count changes). Slot indices and the LRU order stay as they are. If an allocation
+    // fails part-way, the table is unchanged apart from some arrays being longer than needed.
     void allocate(uint32_t slots) {
         nodes_.reserve(slots);
         nodes_.resize(slots);
+        for (size_t c = 0; c < column_count_; ++c) {
+            columns_[c].resize(columns_[c].vector,
+                               static_cast<size_t>(slots) * columns_[c].per_slot);
+        }
         const uint32_t buckets = bucket_count(slots);
         if (buckets_.size() != buckets) {
             std::vector<uint32_t> fresh;
@@ -211,10 +226,6 @@ class LruTable {
             }
         }
         allocated_ = slots;
-        for (size_t c = 0; c < column_count_; ++c) {
-            columns_[c].resize(columns_[c].vector,
-                               static_cast<size_t>(slots) * columns_[c].per_slot);
-        }
     }
 
     uint32_t hash(const Key& key) const {
@@ -274,6 +285,7 @@ class LruTable {
     uint32_t tail_ = kNone;
     uint64_t evictions_ = 0;
     uint64_t growths_ = 0;
+    uint64_t growth_failures_ = 0;
 };
 
 // The common case: one entry per address.

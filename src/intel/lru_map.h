@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 namespace sentinel::intel {
@@ -45,13 +46,7 @@ class LruMap {
             }
             return nodes_[node].value;
         }
-        if (size_ < capacity_) {
-            if (size_ == nodes_.size()) {
-                // By half, or to the cap when that would pass three quarters of it.
-                const size_t step = nodes_.size() / 2 < 1 ? 1 : nodes_.size() / 2;
-                const size_t next = nodes_.size() + step;
-                allocate(next > capacity_ / 4 * 3 ? capacity_ : next);
-            }
+        if (size_ < allocated_ || (size_ < capacity_ && grow())) {
             node = static_cast<uint32_t>(size_++);
         } else {
             node = tail_;
@@ -79,7 +74,9 @@ class LruMap {
     // The cap: the most entries the map will ever hold.
     size_t capacity() const { return capacity_; }
     // Entries allocated so far (size() <= allocated() <= capacity()).
-    size_t allocated() const { return nodes_.size(); }
+    size_t allocated() const { return allocated_; }
+    // Growths refused for lack of memory (the cap then drops to the room already allocated).
+    uint64_t growth_failures() const { return growth_failures_; }
     uint64_t evictions() const { return evictions_; }
     // Bytes of nodes and index allocated so far.
     uint64_t memory_bytes() const {
@@ -106,13 +103,31 @@ class LruMap {
         return slots;
     }
 
+    // By half, or to the cap when that would pass three quarters of it. Nothing is thrown on the
+    // packet path: when memory runs out the map keeps the room it has as its cap (evicting from
+    // then on) instead of trying again on every upsert.
+    bool grow() noexcept {
+        const size_t step = allocated_ / 2 < 1 ? 1 : allocated_ / 2;
+        const size_t next = allocated_ + step;
+        try {
+            allocate(next > capacity_ / 4 * 3 ? capacity_ : next);
+        } catch (const std::bad_alloc&) {
+            capacity_ = allocated_;
+            ++growth_failures_;
+            return false;
+        }
+        return true;
+    }
+
     // Makes room for `entries` nodes and rebuilds the index (at most half full) over the nodes
-    // in use. Node numbers and the LRU order stay as they are.
+    // in use. Node numbers and the LRU order stay as they are; if an allocation fails part-way,
+    // nothing changes but the length of nodes_.
     void allocate(size_t entries) {
         nodes_.reserve(entries);
         nodes_.resize(entries);
         const size_t slots = index_slots(entries);
         if (index_.size() == slots) {
+            allocated_ = entries;
             return;
         }
         std::vector<uint32_t> fresh;
@@ -127,6 +142,7 @@ class LruMap {
             }
             index_[slot] = static_cast<uint32_t>(node);
         }
+        allocated_ = entries;
     }
 
     uint32_t locate(const K& key, size_t hash) const {
@@ -198,6 +214,7 @@ class LruMap {
     }
 
     size_t capacity_;
+    size_t allocated_ = 0;
     std::vector<Node> nodes_;
     std::vector<uint32_t> index_;
     size_t mask_ = 0;
@@ -205,6 +222,7 @@ class LruMap {
     uint32_t head_ = kNone;  // most recently used
     uint32_t tail_ = kNone;  // least recently used
     uint64_t evictions_ = 0;
+    uint64_t growth_failures_ = 0;
 };
 
 }  // namespace sentinel::intel

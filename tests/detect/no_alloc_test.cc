@@ -16,11 +16,15 @@
 namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<uint64_t> g_allocations{0};
+std::atomic<bool> g_fail{false};  // every counted allocation throws, as if memory ran out
 }  // namespace
 
 void* operator new(size_t size) {
     if (g_counting.load(std::memory_order_relaxed)) {
         g_allocations.fetch_add(1, std::memory_order_relaxed);
+        if (g_fail.load(std::memory_order_relaxed)) {
+            throw std::bad_alloc();
+        }
     }
     if (void* p = std::malloc(size == 0 ? 1 : size)) {
         return p;
@@ -127,6 +131,39 @@ TEST(PacketPath, EngineDoesNotAllocateOnceGrownNorAtItsCaps) {
     EXPECT_GT(engine.total_evictions(), evictions);
     EXPECT_EQ(sink.alerts, 0u);
     EXPECT_LE(engine.state_bytes(), engine.cap_bytes());
+}
+
+// Out of memory on the packet path: the table keeps the room it has as its cap and evicts,
+// without throwing and without trying to grow again on every insert.
+TEST(PacketPath, TableThatCannotGrowEvictsInsteadOfThrowing) {
+    LruTable<int> t;
+    std::vector<int64_t> column;
+    t.reset(1000);
+    t.attach(column);
+    for (int k = 0; k < static_cast<int>(LruTable<int>::kInitialSlots); ++k) {
+        t.find_or_insert(k);
+    }
+    g_allocations.store(0);
+    g_fail.store(true);
+    g_counting.store(true);
+    const auto slot = t.find_or_insert(1000);  // needs room: the growth fails
+    const uint64_t attempts = g_allocations.load();
+    for (int k = 1001; k < 1200; ++k) {
+        t.find_or_insert(k);
+    }
+    const uint64_t later = g_allocations.load();
+    g_counting.store(false);
+    g_fail.store(false);
+    EXPECT_TRUE(slot.inserted);
+    EXPECT_GE(attempts, 1u);
+    EXPECT_EQ(later, attempts);  // no second attempt
+    EXPECT_EQ(t.growth_failures(), 1u);
+    EXPECT_EQ(t.capacity(), LruTable<int>::kInitialSlots);
+    EXPECT_EQ(t.size(), LruTable<int>::kInitialSlots);
+    EXPECT_EQ(t.evictions(), 200u);
+    EXPECT_EQ(t.find(0), LruTable<int>::kNone);
+    EXPECT_NE(t.find(1199), LruTable<int>::kNone);
+    EXPECT_GE(column.size(), t.allocated());
 }
 
 }  // namespace
