@@ -122,6 +122,8 @@ std::string service_config_path() {
 }
 
 int main(int argc, char** argv) {
+    const auto started = std::chrono::steady_clock::now();
+    sentinel::platform::return_large_blocks_to_os();
     CLI::App app{
         "NetSentinel agent: captures packets, runs the eight detectors, scales them by "
         "reputation and ships alerts to sentinel-server over verified TLS"};
@@ -285,6 +287,7 @@ int main(int argc, char** argv) {
     if (out != Output::kServer) {
         sentinel::agent::OfflineOptions options;
         options.path = read_path;
+        options.started = started;
         options.output = out == Output::kJsonl ? sentinel::agent::OutputFormat::kJsonl
                                                : sentinel::agent::OutputFormat::kNone;
         options.detectors = config->detectors;

@@ -113,8 +113,12 @@ Result<OfflineSummary> run_offline(const OfflineOptions& options, std::FILE* ale
     // pcap record headers are 16 bytes; close enough to the file offset for a progress bar.
     uint64_t file_bytes = 24;
     const auto start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point first_packet{};
     while (!source.finished()) {
         Result<size_t> n = pump.run_batch(256, [&](const decode::Packet& p) {
+            if (engine.packets() == 0) {
+                first_packet = std::chrono::steady_clock::now();
+            }
             engine.on_packet(p);
             file_bytes += 16 + p.captured_len;
         });
@@ -144,6 +148,11 @@ Result<OfflineSummary> run_offline(const OfflineOptions& options, std::FILE* ale
     summary.counters = engine.counters();
     summary.evictions = engine.total_evictions();
     summary.state_bytes = engine.state_bytes();
+    summary.cap_bytes = engine.cap_bytes();
+    summary.peak_resident_bytes = platform::peak_resident_bytes();
+    summary.startup_seconds = std::chrono::duration<double>(
+                                  (engine.packets() == 0 ? start : first_packet) - options.started)
+                                  .count();
     return summary;
 }
 
@@ -153,6 +162,7 @@ std::string format_summary(const OfflineSummary& s) {
     out += fmt::format("packets     {} ({} decoded)\n", s.packets, s.decoded);
     out += fmt::format("bytes       {}\n", human_bytes(s.bytes));
     out += fmt::format("elapsed     {:.3f} s, {:.0f} packets/s\n", s.seconds, rate);
+    out += fmt::format("start-up    {:.1f} ms to the first packet\n", s.startup_seconds * 1e3);
     out += fmt::format("alerts      {}", s.alerts);
     std::string sep = ": ";
     for (const auto& c : s.categories) {
@@ -185,8 +195,9 @@ std::string format_summary(const OfflineSummary& s) {
         }
     }
     out += '\n';
-    out +=
-        fmt::format("state       {} allocated for detector tables\n", human_bytes(s.state_bytes));
+    out += fmt::format("state       {} allocated for detector tables (at most {} at the caps)\n",
+                       human_bytes(s.state_bytes), human_bytes(s.cap_bytes));
+    out += fmt::format("memory      {} peak resident\n", human_bytes(s.peak_resident_bytes));
     return out;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -25,6 +26,8 @@ struct OfflineOptions {
     std::string agent_id;
     std::string hostname;
     std::string os;
+    // When the process started (main's first line), for the start-up figure.
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 struct OfflineSummary {
@@ -37,7 +40,10 @@ struct OfflineSummary {
     decode::AnomalyCounters anomalies;
     detect::CounterList counters;  // engine and detector counters
     uint64_t evictions = 0;
-    uint64_t state_bytes = 0;
+    uint64_t state_bytes = 0;          // detector tables allocated at the end of the run
+    uint64_t cap_bytes = 0;            // the same tables at their caps (the claimed budget)
+    uint64_t peak_resident_bytes = 0;  // of the whole process, at the end of the run
+    double startup_seconds = 0;        // from options.started to the first packet's detection
 };
 
 // Reads a capture file through decode and every detector with no server and no reputation
@@ -46,8 +52,8 @@ struct OfflineSummary {
 Result<OfflineSummary> run_offline(const OfflineOptions& options, std::FILE* alerts,
                                    std::FILE* diagnostics);
 
-// The summary as printed on stderr: packets, bytes, rate, alerts by category, anomalies,
-// evictions.
+// The summary as printed on stderr: packets, bytes, rate, start-up, alerts by category,
+// anomalies, evictions, memory.
 std::string format_summary(const OfflineSummary& summary);
 
 // "<host name>" and "Linux <release>" of this machine.

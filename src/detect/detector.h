@@ -40,19 +40,23 @@ class AlertSink {
 
 class Context;
 
-// A behavioural detector. Configuration allocates all of its state; on_packet() must not
-// allocate, lock, log or throw, except to build an alert that passed Context::claim().
+// A behavioural detector. Configuration claims its state: every table gets its cap (the most
+// keys it may ever hold) and starts small; on_packet() must not lock, log or throw, and allocates
+// only when a table grows (geometrically, up to its cap: rare and amortised) or to build an
+// alert that passed Context::claim(). At its cap a table evicts its least recently used key and
+// counts the eviction.
 class Detector {
   public:
     virtual ~Detector() = default;
 
     virtual const DetectorInfo& info() const = 0;
-    // Reads the detector's keys and sizes every table. Called before the first packet.
+    // Reads the detector's keys and claims every table's cap (LruTable::reset, attach). Called
+    // before the first packet.
     virtual Status configure(const config::DetectorConfig& config) = 0;
     // Looks at one packet carrying at least one of the wanted layers.
     virtual void on_packet(const decode::Packet& packet, Context& context) = 0;
-    // Appends counters (names prefixed with the detector name): table sizes, capacities,
-    // evictions and bytes of state.
+    // Appends counters (names prefixed with the detector name): table sizes, allocated slots,
+    // capacities, evictions, bytes of state allocated (state_bytes) and at the caps (cap_bytes).
     virtual void collect(CounterList& out) const = 0;
 };
 

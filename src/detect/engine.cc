@@ -99,7 +99,7 @@ Status Engine::configure(const config::DetectorConfig& config, const Registry& r
     cooldown_ns_ = static_cast<int64_t>(config.alert_cooldown * 1e9);
     const uint32_t cap = config.max_tracked_hosts < 1 ? 1 : config.max_tracked_hosts;
     cooldown_.reset(cap);
-    last_emitted_.assign(cap, 0);
+    cooldown_.attach(last_emitted_);
     warmed_ips_.fill(0);
     warmed_domains_.fill(0);
     packets_ = 0;
@@ -174,36 +174,30 @@ CounterList Engine::counters() const {
     CounterList out;
     out.push_back({"engine.packets", packets_});
     out.push_back({"engine.cooldown.size", cooldown_.size()});
+    out.push_back({"engine.cooldown.allocated", cooldown_.allocated()});
     out.push_back({"engine.cooldown.capacity", cooldown_.capacity()});
     out.push_back({"engine.cooldown.evictions", cooldown_.evictions()});
     out.push_back({"engine.warm_requests", warm_requests_});
-    out.push_back({"engine.state_bytes", cooldown_.memory_bytes() +
-                                             last_emitted_.size() * sizeof(int64_t) +
-                                             sizeof(warmed_ips_) + sizeof(warmed_domains_)});
+    constexpr uint64_t kWarmBytes = sizeof(warmed_ips_) + sizeof(warmed_domains_);
+    out.push_back({"engine.state_bytes", cooldown_.memory_bytes() + kWarmBytes});
+    out.push_back({"engine.cap_bytes", cooldown_.memory_bytes_at_cap() + kWarmBytes});
     for (const auto& d : detectors_) {
         d->collect(out);
     }
     return out;
 }
 
-uint64_t Engine::total_evictions() const {
-    uint64_t total = 0;
-    constexpr std::string_view kSuffix = ".evictions";
-    for (const auto& c : counters()) {
-        if (c.name.size() >= kSuffix.size() &&
-            c.name.compare(c.name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
-            total += c.value;
-        }
-    }
-    return total;
-}
+uint64_t Engine::total_evictions() const { return sum_counters(".evictions"); }
 
-uint64_t Engine::state_bytes() const {
+uint64_t Engine::state_bytes() const { return sum_counters("state_bytes"); }
+
+uint64_t Engine::cap_bytes() const { return sum_counters("cap_bytes"); }
+
+uint64_t Engine::sum_counters(std::string_view suffix) const {
     uint64_t total = 0;
-    constexpr std::string_view kSuffix = "state_bytes";
     for (const auto& c : counters()) {
-        if (c.name.size() >= kSuffix.size() &&
-            c.name.compare(c.name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
+        if (c.name.size() >= suffix.size() &&
+            c.name.compare(c.name.size() - suffix.size(), suffix.size(), suffix) == 0) {
             total += c.value;
         }
     }

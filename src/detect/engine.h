@@ -47,8 +47,12 @@ class Engine {
     CounterList counters() const;
     // Sum of every "*.evictions" counter.
     uint64_t total_evictions() const;
-    // Bytes of state allocated by configure() across the engine and its detectors.
+    // Bytes of state allocated so far across the engine and its detectors: tables grow with
+    // the keys they hold.
     uint64_t state_bytes() const;
+    // Bytes the same state takes once every table is at its cap: the budget configure()
+    // claimed, and the bound on state_bytes().
+    uint64_t cap_bytes() const;
     const std::vector<std::unique_ptr<Detector>>& detectors() const { return detectors_; }
 
   private:
@@ -71,6 +75,8 @@ class Engine {
     };
     static constexpr size_t kWarmCacheSize = 4096;
 
+    // Sum of the counters whose names end with `suffix`.
+    uint64_t sum_counters(std::string_view suffix) const;
     bool claim(uint32_t detector, const IpAddress& ip, uint16_t port, Timestamp now);
     void emit(uint32_t detector, schema::Alert&& alert);
     void warm(const IpAddress& address);

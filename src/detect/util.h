@@ -75,9 +75,10 @@ class RateTracker {
         Count total = 0;        // over the window, including this event
     };
 
+    // Claims room for `capacity` keys; memory grows with the keys held (see LruTable).
     void reset(uint32_t capacity, double window_seconds) {
         table_.reset(capacity);
-        windows_.assign(table_.capacity(), RateWindow<Count>{});
+        table_.attach(windows_);
         slot_ns_ = slot_width_ns(window_seconds, RateWindow<Count>::kSubIntervals);
     }
 
@@ -91,9 +92,10 @@ class RateTracker {
     }
 
     const LruTable<Key, Hash, Equal>& table() const { return table_; }
-    uint64_t state_bytes() const {
-        return table_.memory_bytes() + windows_.size() * sizeof(RateWindow<Count>);
-    }
+    // The tracker's table, for callers that keep more per-key columns beside the windows.
+    LruTable<Key, Hash, Equal>& table() { return table_; }
+    uint64_t state_bytes() const { return table_.memory_bytes(); }
+    uint64_t cap_bytes() const { return table_.memory_bytes_at_cap(); }
 
   private:
     LruTable<Key, Hash, Equal> table_;
@@ -127,13 +129,23 @@ inline std::optional<SourceRateHit> count_source_event(RateTracker<IpAddress, ui
     return SourceRateHit{r.total, v};
 }
 
-// Appends "<prefix>.size", ".capacity" and ".evictions" for a table.
+// Appends "<prefix>.size", ".allocated", ".capacity" and ".evictions" for a table.
 template <typename Table>
 void collect_table(std::string_view prefix, const Table& table, CounterList& out) {
     const std::string p(prefix);
     out.push_back({p + ".size", table.size()});
+    out.push_back({p + ".allocated", table.allocated()});
     out.push_back({p + ".capacity", table.capacity()});
     out.push_back({p + ".evictions", table.evictions()});
+}
+
+// Appends "<detector>.state_bytes" (allocated now) and "<detector>.cap_bytes" (what the same
+// state takes once every table is at its cap: the budget configure() claimed).
+inline void collect_bytes(std::string_view detector, uint64_t state_bytes, uint64_t cap_bytes,
+                          CounterList& out) {
+    const std::string d(detector);
+    out.push_back({d + ".state_bytes", state_bytes});
+    out.push_back({d + ".cap_bytes", cap_bytes});
 }
 
 }  // namespace sentinel::detect

@@ -2,27 +2,26 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
 
 namespace sentinel::intel {
 
-// A fixed-capacity hash map with least-recently-used eviction. Every node and index slot is
-// allocated by the constructor; find/upsert never allocate. Open addressing with linear probing
-// and backward-shift deletion keeps lookups short without tombstones.
+// A bounded hash map with least-recently-used eviction. Open addressing with linear probing and
+// backward-shift deletion keeps lookups short without tombstones.
+//
+// Memory grows with what the map holds: the constructor claims the cap and allocates room for
+// kInitialEntries only; an upsert that finds every allocated node in use below the cap grows the
+// room by half (never beyond the cap) and rebuilds the index. That is the only allocation of
+// find/upsert, and it happens at most log1.5(cap / kInitialEntries) times; in steady state they
+// never allocate. At the cap the least recently used entry is evicted and counted.
 template <typename K, typename V, typename Hash>
 class LruMap {
   public:
-    explicit LruMap(size_t capacity) {
-        if (capacity < 1) {
-            capacity = 1;
-        }
-        nodes_.resize(capacity);
-        size_t slots = 2;
-        while (slots < capacity * 2) {
-            slots <<= 1;
-        }
-        index_.assign(slots, kNone);
-        mask_ = slots - 1;
+    static constexpr size_t kInitialEntries = 64;
+
+    explicit LruMap(size_t capacity) : capacity_(capacity < 1 ? 1 : capacity) {
+        allocate(capacity_ < kInitialEntries ? capacity_ : kInitialEntries);
     }
 
     // The value for key without changing its recency; nullptr when absent.
@@ -47,7 +46,7 @@ class LruMap {
             }
             return nodes_[node].value;
         }
-        if (size_ < nodes_.size()) {
+        if (size_ < allocated_ || (size_ < capacity_ && grow())) {
             node = static_cast<uint32_t>(size_++);
         } else {
             node = tail_;
@@ -72,8 +71,18 @@ class LruMap {
     }
 
     size_t size() const { return size_; }
-    size_t capacity() const { return nodes_.size(); }
+    // The cap: the most entries the map will ever hold.
+    size_t capacity() const { return capacity_; }
+    // Entries allocated so far (size() <= allocated() <= capacity()).
+    size_t allocated() const { return allocated_; }
+    // Growths refused for lack of memory (the cap then drops to the room already allocated).
+    uint64_t growth_failures() const { return growth_failures_; }
     uint64_t evictions() const { return evictions_; }
+    // Bytes of nodes and index allocated so far.
+    uint64_t memory_bytes() const {
+        return static_cast<uint64_t>(nodes_.capacity()) * sizeof(Node) +
+               static_cast<uint64_t>(index_.capacity()) * sizeof(uint32_t);
+    }
 
   private:
     static constexpr uint32_t kNone = UINT32_MAX;
@@ -85,6 +94,56 @@ class LruMap {
         uint32_t prev = kNone;
         uint32_t next = kNone;
     };
+
+    static size_t index_slots(size_t entries) {
+        size_t slots = 2;
+        while (slots < entries * 2) {
+            slots <<= 1;
+        }
+        return slots;
+    }
+
+    // By half, or to the cap when that would pass three quarters of it. Nothing is thrown on the
+    // packet path: when memory runs out the map keeps the room it has as its cap (evicting from
+    // then on) instead of trying again on every upsert.
+    bool grow() noexcept {
+        const size_t step = allocated_ / 2 < 1 ? 1 : allocated_ / 2;
+        const size_t next = allocated_ + step;
+        try {
+            allocate(next > capacity_ / 4 * 3 ? capacity_ : next);
+        } catch (const std::bad_alloc&) {
+            capacity_ = allocated_;
+            ++growth_failures_;
+            return false;
+        }
+        return true;
+    }
+
+    // Makes room for `entries` nodes and rebuilds the index (at most half full) over the nodes
+    // in use. Node numbers and the LRU order stay as they are; if an allocation fails part-way,
+    // nothing changes but the length of nodes_.
+    void allocate(size_t entries) {
+        nodes_.reserve(entries);
+        nodes_.resize(entries);
+        const size_t slots = index_slots(entries);
+        if (index_.size() == slots) {
+            allocated_ = entries;
+            return;
+        }
+        std::vector<uint32_t> fresh;
+        fresh.reserve(slots);
+        fresh.assign(slots, kNone);
+        index_.swap(fresh);
+        mask_ = slots - 1;
+        for (size_t node = 0; node < size_; ++node) {
+            size_t slot = nodes_[node].hash & mask_;
+            while (index_[slot] != kNone) {
+                slot = (slot + 1) & mask_;
+            }
+            index_[slot] = static_cast<uint32_t>(node);
+        }
+        allocated_ = entries;
+    }
 
     uint32_t locate(const K& key, size_t hash) const {
         size_t slot = hash & mask_;
@@ -154,6 +213,8 @@ class LruMap {
         }
     }
 
+    size_t capacity_;
+    size_t allocated_ = 0;
     std::vector<Node> nodes_;
     std::vector<uint32_t> index_;
     size_t mask_ = 0;
@@ -161,6 +222,7 @@ class LruMap {
     uint32_t head_ = kNone;  // most recently used
     uint32_t tail_ = kNone;  // least recently used
     uint64_t evictions_ = 0;
+    uint64_t growth_failures_ = 0;
 };
 
 }  // namespace sentinel::intel

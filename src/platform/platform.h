@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -17,6 +18,15 @@ std::string hostname();
 // A short OS description: "Linux <kernel release>" on Linux, "macOS <product version>" on macOS,
 // "<sysname> <release>" elsewhere.
 std::string os_description();
+
+// The most memory this process has had resident so far, in bytes (0 if the OS cannot tell).
+uint64_t peak_resident_bytes();
+
+// Asks the C allocator to map every block of 128 KiB or more on its own and to unmap it when
+// freed, instead of raising that limit as big blocks come and go (glibc's default). Tables that
+// grow then give the memory they grew out of back at once, rather than leaving holes in the heap
+// that stay resident. Call once, first thing in main(); a no-op where it does not apply.
+void return_large_blocks_to_os();
 
 // Creates `path` and any missing parents. New directories get `mode` (owner-only by default);
 // an existing directory is accepted as it is. The error names the path and the reason.

@@ -1,8 +1,12 @@
 #include "platform/platform.h"
 
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -67,6 +71,25 @@ std::string hostname() {
         return "unknown";
     }
     return buf;
+}
+
+uint64_t peak_resident_bytes() {
+    struct rusage usage {};
+    if (::getrusage(RUSAGE_SELF, &usage) != 0) {
+        return 0;
+    }
+#if defined(__APPLE__)
+    return static_cast<uint64_t>(usage.ru_maxrss);  // bytes on macOS
+#else
+    return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // kilobytes on Linux and the BSDs
+#endif
+}
+
+void return_large_blocks_to_os() {
+#if defined(__GLIBC__)
+    // Setting the threshold explicitly also turns off glibc's dynamic adjustment of it.
+    ::mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
 }
 
 std::string os_description() {

@@ -3,6 +3,8 @@
 // clang-format off
 #include <winsock2.h>
 #include <windows.h>
+// psapi.h after windows.h; with PSAPI_VERSION 2 the call is kernel32's K32GetProcessMemoryInfo.
+#include <psapi.h>
 // clang-format on
 #include <fcntl.h>
 #include <io.h>
@@ -79,6 +81,19 @@ std::string hostname() {
         return "unknown";
     }
     return buf;
+}
+
+uint64_t peak_resident_bytes() {
+    PROCESS_MEMORY_COUNTERS counters{};
+    if (!::K32GetProcessMemoryInfo(::GetCurrentProcess(), &counters, sizeof(counters))) {
+        return 0;
+    }
+    return static_cast<uint64_t>(counters.PeakWorkingSetSize);
+}
+
+void return_large_blocks_to_os() {
+    // Nothing to do: the Windows heap gives very large blocks their own virtual allocations and
+    // releases them when freed.
 }
 
 std::string os_description() {

@@ -76,6 +76,14 @@ TEST(Offline, WritesEachAlertAsOneWireFormatLineAndSummarises) {
     EXPECT_NE(text.find("alerts      1: BRUTE FORCE 1"), std::string::npos) << text;
     EXPECT_NE(text.find("anomalies   0"), std::string::npos);
     EXPECT_NE(text.find("evictions   0"), std::string::npos);
+    // Tables grow with what they hold: a small capture uses a sliver of the claimed budget.
+    EXPECT_GT(summary->state_bytes, 0u);
+    EXPECT_LT(summary->state_bytes * 10, summary->cap_bytes);
+    EXPECT_GT(summary->peak_resident_bytes, 0u);
+    EXPECT_GE(summary->startup_seconds, 0.0);
+    EXPECT_NE(text.find("at the caps"), std::string::npos) << text;
+    EXPECT_NE(text.find("peak resident"), std::string::npos) << text;
+    EXPECT_NE(text.find("start-up    "), std::string::npos) << text;
     std::fclose(out);
     std::fclose(diag);
 }

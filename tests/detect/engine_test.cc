@@ -101,6 +101,65 @@ TEST(LruTable, EvictsLeastRecentlyUsedAndCounts) {
     EXPECT_NE(t.find(999), LruTable<int>::kNone);
 }
 
+TEST(LruTable, GrowsWithItsKeysUpToTheCapKeepingSlotsColumnsAndOrder) {
+    LruTable<int> t;
+    std::vector<int64_t> values;
+    std::vector<uint8_t> blocks;
+    t.reset(1000);
+    t.attach(values);
+    t.attach(blocks, 3);
+    EXPECT_EQ(t.capacity(), 1000u);
+    EXPECT_EQ(t.allocated(), LruTable<int>::kInitialSlots);
+    EXPECT_EQ(values.size(), LruTable<int>::kInitialSlots);
+    EXPECT_EQ(blocks.size(), 3 * LruTable<int>::kInitialSlots);
+    const uint64_t small = t.memory_bytes();
+    for (int k = 0; k < 1000; ++k) {
+        const auto slot = t.find_or_insert(k);
+        ASSERT_TRUE(slot.inserted);
+        ASSERT_EQ(slot.index, static_cast<uint32_t>(k));  // slots are handed out in order
+        ASSERT_GE(t.allocated(), t.size());
+        ASSERT_EQ(values.size(), t.allocated());
+        values[slot.index] = k * 10;
+    }
+    EXPECT_EQ(t.allocated(), 1000u);  // grown up to the cap, never beyond it
+    EXPECT_EQ(values.capacity(), 1000u);
+    EXPECT_EQ(blocks.size(), 3000u);
+    EXPECT_EQ(t.growths(), 7u);  // 64 -> 96 -> 144 -> 216 -> 324 -> 486 -> 729 -> 1000
+    EXPECT_EQ(t.evictions(), 0u);
+    EXPECT_EQ(t.memory_bytes(), t.memory_bytes_at_cap());
+    EXPECT_LT(small * 10, t.memory_bytes());
+    for (int k = 0; k < 1000; ++k) {
+        ASSERT_EQ(t.find(k), static_cast<uint32_t>(k)) << k;  // survives re-chaining
+        ASSERT_EQ(values[static_cast<size_t>(k)], k * 10);
+    }
+    // LRU order survived the growth: 0..999 were touched in order, so 0 goes first.
+    EXPECT_TRUE(t.find_or_insert(5000).inserted);
+    EXPECT_EQ(t.find(0), LruTable<int>::kNone);
+    EXPECT_EQ(t.evictions(), 1u);
+    EXPECT_EQ(t.allocated(), 1000u);
+    // reset() gives the memory back and claims the new cap.
+    t.reset(10);
+    EXPECT_EQ(t.allocated(), 10u);
+    EXPECT_EQ(t.capacity(), 10u);
+    EXPECT_EQ(t.size(), 0u);
+    EXPECT_EQ(t.find(5000), LruTable<int>::kNone);
+}
+
+TEST(Engine, TablesStartSmallAndClaimTheirCaps) {
+    FakeReputation rep;
+    CollectingSink sink;
+    Engine engine(rep, sink);
+    ASSERT_TRUE(engine.configure({}).is_ok());
+    // Every table allocates a few slots only; the budget at the caps is the old up-front figure.
+    EXPECT_LT(engine.state_bytes(), 4u << 20);
+    EXPECT_GT(engine.cap_bytes(), 100u << 20);
+    for (const auto& counter : engine.counters()) {
+        if (counter.name.ends_with(".allocated")) {
+            EXPECT_LE(counter.value, LruTable<int>::kInitialSlots) << counter.name;
+        }
+    }
+}
+
 TEST(RateWindow, CountsForAtLeastTheWindowAndAtMostOneSlotMore) {
     const int64_t width = slot_width_ns(15, RateWindow<uint32_t>::kSubIntervals);  // 1 s
     RateWindow<uint32_t> w;
@@ -148,8 +207,17 @@ TEST(BoundedState, MillionSpoofedSourcesThenRealAttacksStillFire) {
         EXPECT_GT(counters[t + ".evictions"], 900'000u) << t;
     }
     EXPECT_GT(engine.total_evictions(), 1'800'000u);
-    // docs/detectors/README.md: at most 112 MiB of detector state with the default config.
-    EXPECT_LE(engine.state_bytes(), 112ull << 20);
+    // docs/detectors/README.md: tables grow only as far as the flood fills them, at most 64 MiB
+    // of detector state here, and never beyond the budget claimed at their caps.
+    EXPECT_LE(engine.state_bytes(), 64ull << 20);
+    EXPECT_LE(engine.state_bytes(), engine.cap_bytes());
+    for (const char* table : {"port_scan.sources", "syn_flood.sources", "syn_flood.handshakes"}) {
+        const std::string t(table);
+        EXPECT_EQ(counters[t + ".allocated"], c.max_tracked_hosts) << t;
+    }
+    // Tables the flood does not touch stay small.
+    EXPECT_LE(counters["icmp_flood.sources.allocated"], LruTable<int>::kInitialSlots);
+    EXPECT_LE(counters["exfiltration.sources.allocated"], LruTable<int>::kInitialSlots);
 
     // A real flood and scan from one source after the storm.
     for (int i = 0; i < 200; ++i) {

@@ -47,5 +47,30 @@ TEST(LruMap, StaysConsistentUnderChurn) {
     EXPECT_EQ(m.evictions(), 10'000u - 64u);
 }
 
+TEST(LruMap, GrowsWithItsEntriesUpToTheCap) {
+    // Colliding hashes, so the index rebuilt on each growth must keep every probe chain.
+    LruMap<int, int, Coarse> m(1000);
+    EXPECT_EQ(m.capacity(), 1000u);
+    EXPECT_EQ(m.allocated(), Map::kInitialEntries);
+    const uint64_t small = m.memory_bytes();
+    for (int i = 0; i < 1000; ++i) {
+        m.upsert(i) = i * 3;
+        ASSERT_LE(m.size(), m.allocated());
+    }
+    EXPECT_EQ(m.allocated(), 1000u);  // grown up to the cap, never beyond it
+    EXPECT_EQ(m.evictions(), 0u);
+    EXPECT_LT(small * 10, m.memory_bytes());
+    for (int i = 0; i < 1000; ++i) {
+        ASSERT_NE(m.peek(i), nullptr) << i;
+        ASSERT_EQ(*m.peek(i), i * 3);
+    }
+    // The LRU order survived the growth: 0 was inserted first and never touched since.
+    m.upsert(5000);
+    EXPECT_EQ(m.peek(0), nullptr);
+    EXPECT_NE(m.peek(1), nullptr);
+    EXPECT_EQ(m.evictions(), 1u);
+    EXPECT_EQ(m.allocated(), 1000u);
+}
+
 }  // namespace
 }  // namespace sentinel::intel

@@ -5,19 +5,25 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <new>
 
 #include "intel/feeds.h"
 #include "intel/local_reputation.h"
+#include "intel/lru_map.h"
 
 namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<uint64_t> g_allocations{0};
+std::atomic<bool> g_fail{false};  // every counted allocation throws, as if memory ran out
 }  // namespace
 
 void* operator new(size_t size) {
     if (g_counting.load(std::memory_order_relaxed)) {
         g_allocations.fetch_add(1, std::memory_order_relaxed);
+        if (g_fail.load(std::memory_order_relaxed)) {
+            throw std::bad_alloc();
+        }
     }
     if (void* p = std::malloc(size == 0 ? 1 : size)) {
         return p;
@@ -82,6 +88,70 @@ TEST(PacketPath, ReputationCallsDoNotAllocate) {
     EXPECT_GT(seen, 0u);
     EXPECT_EQ(rep.ip(*IpAddress::parse("203.0.113.77")).tier, Tier::kHigh);
     EXPECT_EQ(rep.domain("x.y.evil.example").tier, Tier::kHigh);
+}
+
+// The caches grow with what they hold; once grown, the same calls allocate nothing again.
+TEST(PacketPath, GrownCachesDoNotAllocateInSteadyState) {
+    LocalOptions o;
+    o.ip_capacity = 100'000;
+    o.domain_capacity = 100'000;
+    o.ring_capacity = 4096;
+    LocalReputation rep(o);
+    auto pass = [&rep] {
+        for (uint32_t i = 0; i < 3000; ++i) {
+            LookupResult r;
+            r.ip = IpAddress::v4(0xC6336400u + i);  // 198.51.100.0 onwards
+            r.found = true;
+            r.malicious = 5;
+            r.ttl_seconds = 3600;
+            ASSERT_TRUE(rep.give_result(r));
+            if (i % 1000 == 999) {
+                rep.poll();
+            }
+        }
+        rep.poll();
+    };
+    pass();  // grows the address cache to hold 3000 entries
+    g_allocations.store(0);
+    g_counting.store(true);
+    pass();
+    uint64_t high = 0;
+    for (uint32_t i = 0; i < 3000; ++i) {
+        high += rep.ip(IpAddress::v4(0xC6336400u + i)).tier == Tier::kHigh ? 1 : 0;
+    }
+    g_counting.store(false);
+    EXPECT_EQ(g_allocations.load(), 0u);
+    EXPECT_EQ(high, 3000u);
+}
+
+// Out of memory on the packet path: the map keeps the room it has as its cap and evicts,
+// without throwing and without trying to grow again on every upsert.
+TEST(PacketPath, MapThatCannotGrowEvictsInsteadOfThrowing) {
+    using Map = LruMap<int, int, std::hash<int>>;
+    Map m(1000);
+    for (int k = 0; k < static_cast<int>(Map::kInitialEntries); ++k) {
+        m.upsert(k) = k;
+    }
+    g_allocations.store(0);
+    g_fail.store(true);
+    g_counting.store(true);
+    m.upsert(1000) = 1000;  // needs room: the growth fails
+    const uint64_t attempts = g_allocations.load();
+    for (int k = 1001; k < 1200; ++k) {
+        m.upsert(k) = k;
+    }
+    const uint64_t later = g_allocations.load();
+    g_counting.store(false);
+    g_fail.store(false);
+    EXPECT_GE(attempts, 1u);
+    EXPECT_EQ(later, attempts);  // no second attempt
+    EXPECT_EQ(m.growth_failures(), 1u);
+    EXPECT_EQ(m.capacity(), Map::kInitialEntries);
+    EXPECT_EQ(m.size(), Map::kInitialEntries);
+    EXPECT_EQ(m.evictions(), 200u);
+    EXPECT_EQ(m.peek(0), nullptr);
+    ASSERT_NE(m.peek(1199), nullptr);
+    EXPECT_EQ(*m.peek(1199), 1199);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <vector>
 
 #include "support/test_support.h"
 
@@ -22,6 +23,17 @@ TEST(Platform, HostnameAndOs) {
 #else
     EXPECT_EQ(os_description(), std::string("Linux ") + u.release);
 #endif
+}
+
+TEST(Platform, PeakResidentBytesFollowsTouchedMemory) {
+    return_large_blocks_to_os();
+    const uint64_t before = peak_resident_bytes();
+    EXPECT_GT(before, 0u);
+    {
+        std::vector<char> block(64u << 20, 1);  // 64 MiB, every page written
+        EXPECT_EQ(block[12345], 1);
+    }
+    EXPECT_GE(peak_resident_bytes(), before + (48u << 20));
 }
 
 TEST(Platform, CreateDirectoriesIsPrivateAndIdempotent) {

@@ -27,9 +27,13 @@ class ArpSpoof final : public Detector {
 
     Status configure(const config::DetectorConfig& c) override {
         bindings_.reset(c.arp_table_size);
-        macs_.assign(bindings_.capacity(), MacAddress{});
+        bindings_.attach(macs_);
         improved_ = improved_rules(c.arp_spoof_rules);
-        previous_.assign(improved_ ? bindings_.capacity() : 0, MacAddress{});
+        if (improved_) {
+            bindings_.attach(previous_);
+        } else {
+            previous_.clear();
+        }
         return Status::ok();
     }
 
@@ -55,9 +59,7 @@ class ArpSpoof final : public Detector {
 
     void collect(CounterList& out) const override {
         collect_table("arp_spoof.bindings", bindings_, out);
-        out.push_back(
-            {"arp_spoof.state_bytes",
-             bindings_.memory_bytes() + (macs_.size() + previous_.size()) * sizeof(MacAddress)});
+        collect_bytes("arp_spoof", bindings_.memory_bytes(), bindings_.memory_bytes_at_cap(), out);
     }
 
   private:

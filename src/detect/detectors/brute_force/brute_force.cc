@@ -40,8 +40,8 @@ class BruteForce final : public Detector {
             min_threshold_ = intel::scale_threshold(threshold_, intel::Tier::kCritical);
             session_ns_ = static_cast<int64_t>(c.bruteforce_session_seconds * 1e9);
             flows_.reset(c.max_tracked_hosts);
-            flow_start_.assign(flows_.capacity(), kEnded);
-            flow_open_.assign(flows_.capacity(), 0);
+            flows_.attach(flow_start_);  // every slot is set when inserted
+            flows_.attach(flow_open_);
         }
         attempts_.reset(c.max_tracked_hosts, window_);
         return Status::ok();
@@ -64,11 +64,13 @@ class BruteForce final : public Detector {
     void collect(CounterList& out) const override {
         collect_table("brute_force.attempts", attempts_.table(), out);
         uint64_t bytes = attempts_.state_bytes();
+        uint64_t cap = attempts_.cap_bytes();
         if (improved_) {
             collect_table("brute_force.sessions", flows_, out);
-            bytes += flows_.memory_bytes() + flow_start_.size() * (sizeof(int64_t) + 1);
+            bytes += flows_.memory_bytes();
+            cap += flows_.memory_bytes_at_cap();
         }
-        out.push_back({"brute_force.state_bytes", bytes});
+        collect_bytes("brute_force", bytes, cap, out);
     }
 
   private:

@@ -144,7 +144,7 @@ class DnsTunnel final : public Detector {
             name_bits_ = c.dns_tunnel_name_bits;
             allowance_bits_ = c.dns_tunnel_name_allowance_bits;
             domains_.reset(c.dns_tunnel_max_domains);
-            state_.assign(domains_.capacity(), DomainState{});
+            domains_.attach(state_);
         }
         return Status::ok();
     }
@@ -191,11 +191,13 @@ class DnsTunnel final : public Detector {
 
     void collect(CounterList& out) const override {
         uint64_t bytes = 0;
+        uint64_t cap = 0;
         if (improved_) {
             collect_table("dns_tunnel.domains", domains_, out);
-            bytes = domains_.memory_bytes() + state_.size() * sizeof(DomainState);
+            bytes = domains_.memory_bytes();
+            cap = domains_.memory_bytes_at_cap();
         }
-        out.push_back({"dns_tunnel.state_bytes", bytes});
+        collect_bytes("dns_tunnel", bytes, cap, out);
     }
 
   private:

@@ -34,7 +34,7 @@ class Exfiltration final : public Detector {
         window_ns_ = static_cast<int64_t>(window_ * 1e9);
         threshold_ = c.exfil_bytes_threshold;
         sources_.reset(c.max_tracked_hosts, window_);
-        dests_.assign(sources_.table().capacity(), Destinations{});
+        sources_.table().attach(dests_);
         improved_ = improved_rules(c.exfil_rules);
         baselines_.clear();
         if (improved_) {
@@ -47,7 +47,7 @@ class Exfiltration final : public Detector {
             factor_ = c.exfil_baseline_factor;
             min_bytes_ = c.exfil_min_bytes;
             warmup_windows_ = c.exfil_warmup_windows;
-            baselines_.assign(sources_.table().capacity(), Baseline{});
+            sources_.table().attach(baselines_);
         }
         return Status::ok();
     }
@@ -108,9 +108,7 @@ class Exfiltration final : public Detector {
 
     void collect(CounterList& out) const override {
         collect_table("exfiltration.sources", sources_.table(), out);
-        out.push_back({"exfiltration.state_bytes", sources_.state_bytes() +
-                                                       dests_.size() * sizeof(Destinations) +
-                                                       baselines_.size() * sizeof(Baseline)});
+        collect_bytes("exfiltration", sources_.state_bytes(), sources_.cap_bytes(), out);
     }
 
   private:

@@ -43,7 +43,7 @@ class IcmpFlood final : public Detector {
 
     void collect(CounterList& out) const override {
         collect_table("icmp_flood.sources", sources_.table(), out);
-        out.push_back({"icmp_flood.state_bytes", sources_.state_bytes()});
+        collect_bytes("icmp_flood", sources_.state_bytes(), sources_.cap_bytes(), out);
     }
 
   private:

@@ -38,8 +38,8 @@ class PortScan final : public Detector {
         improved_ = improved_rules(c.port_scan_rules);
         if (improved_) {
             pairs_.reset(c.max_tracked_hosts);
-            pair_first_.assign(pairs_.capacity(), 0);
-            pair_answered_.assign(pairs_.capacity(), 0);
+            pairs_.attach(pair_first_);
+            pairs_.attach(pair_answered_);
             contacts_.reset(c.max_tracked_hosts, window_);
             accepted_.reset(c.max_tracked_hosts, window_);
             return Status::ok();
@@ -49,8 +49,7 @@ class PortScan final : public Detector {
         // cache lines only. std::byte storage gives the implicit objects C++20 allows.
         stride_ =
             (threshold_ * (sizeof(int64_t) + sizeof(uint16_t)) + sizeof(uint16_t) + 7) / 8 * 8;
-        blocks_bytes_ = stride_ * sources_.capacity();
-        blocks_ = std::make_unique<std::byte[]>(blocks_bytes_);
+        sources_.attach(blocks_, stride_);
         return Status::ok();
     }
 
@@ -66,7 +65,7 @@ class PortScan final : public Detector {
             return;
         }
         const auto slot = sources_.find_or_insert(p.src_ip);
-        std::byte* block = blocks_.get() + static_cast<size_t>(slot.index) * stride_;
+        std::byte* block = blocks_.data() + static_cast<size_t>(slot.index) * stride_;
         auto* seen = reinterpret_cast<int64_t*>(block);
         auto* ports = reinterpret_cast<uint16_t*>(block + threshold_ * sizeof(int64_t));
         uint16_t& count = ports[threshold_];
@@ -98,13 +97,14 @@ class PortScan final : public Detector {
         if (improved_) {
             collect_table("port_scan.contacts", pairs_, out);
             collect_table("port_scan.sources", contacts_.table(), out);
-            out.push_back({"port_scan.state_bytes",
-                           pairs_.memory_bytes() + pair_first_.size() * (sizeof(int64_t) + 1) +
-                               contacts_.state_bytes() + accepted_.state_bytes()});
+            collect_bytes(
+                "port_scan",
+                pairs_.memory_bytes() + contacts_.state_bytes() + accepted_.state_bytes(),
+                pairs_.memory_bytes_at_cap() + contacts_.cap_bytes() + accepted_.cap_bytes(), out);
             return;
         }
         collect_table("port_scan.sources", sources_, out);
-        out.push_back({"port_scan.state_bytes", sources_.memory_bytes() + blocks_bytes_});
+        collect_bytes("port_scan", sources_.memory_bytes(), sources_.memory_bytes_at_cap(), out);
     }
 
   private:
@@ -192,10 +192,10 @@ class PortScan final : public Detector {
     uint64_t threshold_ = 15;
     uint64_t min_threshold_ = 2;
     AddressTable sources_;
-    // Per source: int64 last_seen[threshold_], uint16 port[threshold_], uint16 count.
-    std::unique_ptr<std::byte[]> blocks_;
+    // Per source: int64 last_seen[threshold_], uint16 port[threshold_], uint16 count. The
+    // vector's storage is aligned for new'd objects and stride_ is a multiple of 8.
+    std::vector<std::byte> blocks_;
     size_t stride_ = 0;
-    size_t blocks_bytes_ = 0;
 };
 
 }  // namespace

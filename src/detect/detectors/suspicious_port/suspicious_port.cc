@@ -22,7 +22,7 @@ class SuspiciousPort final : public Detector {
     Status configure(const config::DetectorConfig& c) override {
         ports_.assign(c.suspicious_ports);
         flows_.reset(c.max_tracked_hosts);
-        state_.assign(flows_.capacity(), FlowState{});
+        flows_.attach(state_);
         return Status::ok();
     }
 
@@ -86,8 +86,7 @@ class SuspiciousPort final : public Detector {
 
     void collect(CounterList& out) const override {
         collect_table("suspicious_port.flows", flows_, out);
-        out.push_back({"suspicious_port.state_bytes",
-                       flows_.memory_bytes() + state_.size() * sizeof(FlowState)});
+        collect_bytes("suspicious_port", flows_.memory_bytes(), flows_.memory_bytes_at_cap(), out);
     }
 
   private:

@@ -29,8 +29,8 @@ class SynFlood final : public Detector {
         if (improved_) {
             window_ns_ = static_cast<int64_t>(window_ * 1e9);
             flows_.reset(c.max_tracked_hosts);
-            flow_syn_.assign(flows_.capacity(), 0);
-            flow_state_.assign(flows_.capacity(), kDone);
+            flows_.attach(flow_syn_);
+            flows_.attach(flow_state_);  // kDone is 0; every slot is set when inserted
             completed_src_.reset(c.max_tracked_hosts, window_);
             opened_dst_.reset(c.max_tracked_hosts, window_);
             completed_dst_.reset(c.max_tracked_hosts, window_);
@@ -66,14 +66,16 @@ class SynFlood final : public Detector {
     void collect(CounterList& out) const override {
         collect_table("syn_flood.sources", sources_.table(), out);
         uint64_t bytes = sources_.state_bytes();
+        uint64_t cap = sources_.cap_bytes();
         if (improved_) {
             collect_table("syn_flood.handshakes", flows_, out);
             collect_table("syn_flood.destinations", opened_dst_.table(), out);
-            bytes += flows_.memory_bytes() + flow_syn_.size() * (sizeof(int64_t) + 1) +
-                     completed_src_.state_bytes() + opened_dst_.state_bytes() +
-                     completed_dst_.state_bytes();
+            bytes += flows_.memory_bytes() + completed_src_.state_bytes() +
+                     opened_dst_.state_bytes() + completed_dst_.state_bytes();
+            cap += flows_.memory_bytes_at_cap() + completed_src_.cap_bytes() +
+                   opened_dst_.cap_bytes() + completed_dst_.cap_bytes();
         }
-        out.push_back({"syn_flood.state_bytes", bytes});
+        collect_bytes("syn_flood", bytes, cap, out);
     }
 
   private:
