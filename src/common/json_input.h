@@ -91,7 +91,7 @@ class BoundedSax {
   private:
     struct Frame {
         bool object;
-        std::string key;  // the current key in an object (cut to 64 bytes for messages)
+        std::string key;   // the current key in an object (cut to 64 bytes for messages)
         size_t index = 0;  // the next index in an array
     };
 
