@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test suite.
+# Installs what is missing, builds, and runs every test suite, then the sanitizer suites
+# (scripts/sanitize.sh; SENTINEL_SANITIZERS="" skips them, "tsan" runs only that one).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/bootstrap.sh build test
@@ -7,3 +8,7 @@ export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 cmake --preset dev
 cmake --build --preset dev
 ctest --preset dev "$@"
+read -r -a sanitizers <<<"${SENTINEL_SANITIZERS-asan-ubsan tsan}"
+if [ ${#sanitizers[@]} -gt 0 ]; then
+  scripts/sanitize.sh "${sanitizers[@]}"
+fi

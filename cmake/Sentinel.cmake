@@ -19,6 +19,10 @@ function(sentinel_apply_defaults target)
                                              -fno-sanitize-recover=undefined
                                              -Wno-error=maybe-uninitialized)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  elseif(SENTINEL_TSAN)
+    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer
+                                             -Wno-error=maybe-uninitialized)
+    target_link_options(${target} PRIVATE -fsanitize=thread)
   endif()
 endfunction()
 
@@ -65,10 +69,6 @@ function(sentinel_test name)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
   sentinel_apply_defaults(${name})
   # TZ=UTC and LC_ALL=C come from the test presets (CMakePresets.json).
-  set(props "")
-  if(ARG_LABELS)
-    set(props PROPERTIES LABELS "${ARG_LABELS}")
-  endif()
   if(CMAKE_CROSSCOMPILING)
     # One ctest per binary: each start of an emulated (Wine) program costs about half a second.
     # SENTINEL_CROSS_GTEST_FILTER_<name>: cases left out of the cross build (set by tests/).
@@ -78,10 +78,18 @@ function(sentinel_test name)
     endif()
     add_test(NAME ${name} COMMAND ${name} ${filter})
     if(ARG_LABELS)
-      set_tests_properties(${name} ${props})
+      set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}")
     endif()
   else()
-    gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60 ${props})
+    gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60)
+    # gtest_discover_tests keeps only the first of several labels (its PROPERTIES are split into
+    # name/value pairs), so the labels are set afterwards on the tests it found (<name>_TESTS).
+    if(ARG_LABELS)
+      set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+      file(WRITE ${labels_file}
+           "if(DEFINED ${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${ARG_LABELS}\")\nendif()\n")
+      set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
+    endif()
   endif()
 endfunction()
 

@@ -268,6 +268,11 @@ struct HttpServer::Impl {
     // Before ioc: sessions still pending when ioc is destroyed release their place here.
     ConnTable conns;
     net::io_context ioc;
+    // Asio I/O objects must not be used from two threads at once, and ioc runs on several: the
+    // accept loops and close_everything() (which closes the acceptors) run on `control`, the
+    // housekeeping loop and the cancel of its timer on `housekeeping_strand`.
+    net::strand<net::io_context::executor_type> control{net::make_strand(ioc)};
+    net::strand<net::io_context::executor_type> housekeeping_strand{net::make_strand(ioc)};
     ssl::context tls;
     tcp::acceptor gui, agent, redirect;
     net::steady_timer ticker;
@@ -803,7 +808,7 @@ struct HttpServer::Impl {
         gui.close(ec);
         agent.close(ec);
         redirect.close(ec);
-        ticker.cancel();
+        net::post(housekeeping_strand, [this] { ticker.cancel(); });
         signals.cancel(ec);
         std::lock_guard lock(ws_mu);
         for (const auto& w : ws_clients) {
@@ -849,11 +854,11 @@ Status HttpServer::start() {
 
 void HttpServer::run(int threads, bool handle_signals) {
     auto& d = *impl_;
-    net::co_spawn(d.ioc, d.accept_loop(d.gui, 0), net::detached);
-    net::co_spawn(d.ioc, d.accept_loop(d.agent, 1), net::detached);
+    net::co_spawn(d.control, d.accept_loop(d.gui, 0), net::detached);
+    net::co_spawn(d.control, d.accept_loop(d.agent, 1), net::detached);
     if (d.redirect_enabled)
-        net::co_spawn(d.ioc, d.accept_loop(d.redirect, 2), net::detached);
-    net::co_spawn(d.ioc, d.housekeeping(), net::detached);
+        net::co_spawn(d.control, d.accept_loop(d.redirect, 2), net::detached);
+    net::co_spawn(d.housekeeping_strand, d.housekeeping(), net::detached);
     if (handle_signals) {
         d.signals.add(SIGINT);
         d.signals.add(SIGTERM);
@@ -875,7 +880,7 @@ void HttpServer::stop() {
     auto& d = *impl_;
     if (d.stopping.exchange(true))
         return;
-    net::post(d.ioc, [&d] {
+    net::post(d.control, [&d] {
         d.close_everything();
         // Let in-flight requests finish their commits and answers (at most 2 s), then end.
         net::co_spawn(
