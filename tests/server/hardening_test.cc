@@ -1,5 +1,5 @@
-// Hostile requests over real HTTPS (hardening issue): each test is one finding that a request
-// could crash, fool or lock out the server.
+// Hostile requests over real HTTPS: each test is one way a request could crash, fool or lock out
+// the server.
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
