@@ -14,7 +14,6 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <variant>
 
 namespace sentinel::config {
@@ -753,6 +752,41 @@ ordered_json value_json(const KeySpec& spec, FieldRef field, const Config& confi
         field);
 }
 
+// The parts of json_input's "parse error at line <n>, column <m>: <what>".
+struct ParseErrorPlace {
+    std::string_view line, column, what;
+};
+std::optional<ParseErrorPlace> split_parse_error(std::string_view e) {
+    const auto digits = [&e](std::string_view prefix) -> std::optional<std::string_view> {
+        if (!e.starts_with(prefix)) {
+            return std::nullopt;
+        }
+        e.remove_prefix(prefix.size());
+        size_t n = 0;
+        while (n < e.size() && std::isdigit(static_cast<unsigned char>(e[n])) != 0) {
+            ++n;
+        }
+        if (n == 0) {
+            return std::nullopt;
+        }
+        const std::string_view number = e.substr(0, n);
+        e.remove_prefix(n);
+        return number;
+    };
+    const size_t at = e.find("parse error at line ");
+    if (at == std::string_view::npos) {
+        return std::nullopt;
+    }
+    e.remove_prefix(at);
+    const auto line = digits("parse error at line ");
+    const auto column = line ? digits(", column ") : std::nullopt;
+    if (!column || !e.starts_with(": ")) {
+        return std::nullopt;
+    }
+    e.remove_prefix(2);
+    return ParseErrorPlace{*line, *column, e};
+}
+
 }  // namespace
 
 Result<Config> parse_config(const std::string& text, const std::string& path,
@@ -762,11 +796,9 @@ Result<Config> parse_config(const std::string& text, const std::string& path,
     limits.max_bytes = 1024 * 1024;  // a config of every key with long paths is ~10 KB
     auto parsed = json_input::parse<json>(text, limits);
     if (!parsed) {
-        static const std::regex kWhere(R"(parse error at line (\d+), column (\d+): (.*))");
-        std::smatch m;
-        if (std::regex_search(parsed.error(), m, kWhere)) {
+        if (const auto where = split_parse_error(parsed.error())) {
             return Error{fmt::format("{}: invalid JSON at line {}, column {}: {}", loader.label(),
-                                     m[1].str(), m[2].str(), m[3].str())};
+                                     where->line, where->column, where->what)};
         }
         return Error{fmt::format("{}: {}", loader.label(), parsed.error())};
     }
@@ -940,15 +972,74 @@ std::string mask_url(const std::string& url) {
     return out;
 }
 
+// Both forms are scanned by hand: std::regex matches by recursion, one stack frame per
+// character, and a long DSN or error message from a hostile config overflowed the stack (found
+// by fuzz_config).
 std::string mask_dsn(const std::string& dsn) {
+    std::string out = dsn;
     // URI user info: scheme://user:password@host. The password runs to the last '@' of the
     // authority, so an unencoded '@' inside it is masked too.
-    static const std::regex kUriPassword(R"(^([A-Za-z][A-Za-z0-9+.-]*://[^:@/?#]*):[^/?#]*@)");
-    // Keyword form (password=x, password = 'a b') and URI query parameters (?password=x&...).
-    static const std::regex kKeywordPassword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*))",
-                                             std::regex::icase);
-    std::string out = std::regex_replace(dsn, kUriPassword, "$1:****@");
-    return std::regex_replace(out, kKeywordPassword, "$1****");
+    const size_t sep = out.find("://");
+    const auto is_scheme_char = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '.' || c == '-';
+    };
+    if (sep != std::string::npos && sep > 0 &&
+        std::isalpha(static_cast<unsigned char>(out[0])) != 0 &&
+        std::all_of(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(sep), is_scheme_char)) {
+        const size_t start = sep + 3;
+        const size_t end = std::min(out.find_first_of("/?#", start), out.size());
+        const size_t colon = out.find_first_of(":@", start);
+        if (colon < end && out[colon] == ':') {
+            const size_t at = out.rfind('@', end - 1);
+            if (at != std::string::npos && at > colon) {
+                out.replace(colon + 1, at - colon - 1, "****");
+            }
+        }
+    }
+    // Keyword form (password=x, password = 'a b\' c') and URI query parameters
+    // (?password=x&...), matched without regard to case.
+    constexpr std::string_view kKey = "password";
+    const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    size_t i = 0;
+    while (i + kKey.size() <= out.size()) {
+        bool key = true;
+        for (size_t k = 0; k < kKey.size() && key; ++k) {
+            key = std::tolower(static_cast<unsigned char>(out[i + k])) == kKey[k];
+        }
+        size_t j = i + kKey.size();
+        while (key && j < out.size() && is_space(out[j])) {
+            ++j;
+        }
+        if (!key || j == out.size() || out[j] != '=') {
+            ++i;
+            continue;
+        }
+        ++j;
+        while (j < out.size() && is_space(out[j])) {
+            ++j;
+        }
+        size_t value_end = j;
+        bool quoted = false;
+        if (j < out.size() && out[j] == '\'') {
+            for (size_t q = j + 1; q < out.size(); ++q) {
+                if (out[q] == '\\') {
+                    ++q;  // the escaped character, whatever it is
+                } else if (out[q] == '\'') {
+                    value_end = q + 1;
+                    quoted = true;
+                    break;
+                }
+            }
+        }
+        if (!quoted) {
+            while (value_end < out.size() && !is_space(out[value_end]) && out[value_end] != '&') {
+                ++value_end;
+            }
+        }
+        out.replace(j, value_end - j, "****");
+        i = j + 4;
+    }
+    return out;
 }
 
 std::vector<KeyInfo> config_keys() {

@@ -308,6 +308,10 @@ TEST_F(ConfigTest, InvalidJsonReportsLineAndColumn) {
     EXPECT_THAT(e, HasSubstr("sentinel_config.json: invalid JSON at line 3, column 17: "));
     EXPECT_THAT(e, Not(HasSubstr("json.exception")));
     EXPECT_THAT(error_of(""), HasSubstr("sentinel_config.json: invalid JSON at line 1, column 1"));
+    // A long broken token makes a long message; reading it must not recurse per character (the
+    // std::regex that did overflowed the stack, found by fuzz_config).
+    const std::string long_token = "{\"a\": \"" + std::string(500'000, 'x') + "\x01\"}";
+    EXPECT_THAT(error_of(long_token), HasSubstr("invalid JSON at line 1, column "));
     EXPECT_EQ(error_of("[1, 2]"),
               "sentinel_config.json: must hold a JSON object ({\"key\": value, ...}), got an "
               "array");
@@ -386,6 +390,15 @@ TEST_F(ConfigTest, DsnPasswordsAreMaskedInEveryForm) {
     EXPECT_EQ(mask_dsn("postgres://h:5432/db"), "postgres://h:5432/db");
     EXPECT_EQ(mask_dsn("postgres://u@h:5432/db"), "postgres://u@h:5432/db");
     EXPECT_EQ(mask_dsn("postgres://u:p@ss@h:5432/db"), "postgres://u:****@h:5432/db");
+    EXPECT_EQ(mask_dsn("PASSWORD=x password='unterminated rest"),
+              "PASSWORD=**** password=**** rest");
+    EXPECT_EQ(mask_dsn("passwordless=1 password"), "passwordless=1 password");
+    EXPECT_EQ(mask_dsn("1x://u:p@h"), "1x://u:p@h");  // not a URI scheme
+    // Long values are scanned, not matched by recursion (std::regex overflowed the stack).
+    const std::string big(1 << 20, 'x');
+    EXPECT_EQ(mask_dsn("postgres://u:" + big + "@h/db"), "postgres://u:****@h/db");
+    EXPECT_EQ(mask_dsn("password=" + big + " port=1"), "password=**** port=1");
+    EXPECT_EQ(mask_dsn("password='" + big), "password=****");
     EXPECT_EQ(mask_secret(""), "");
     EXPECT_EQ(mask_secret("abc"), "**** (3 chars)");
 }
