@@ -7,7 +7,7 @@ set(SENTINEL_WARNINGS -Wall -Wextra -Werror -Wnon-virtual-dtor -Wcast-align -Wun
 # Libraries on the packet path must never reach network, TLS, database or server code.
 set(SENTINEL_PACKET_PATH_LIBS common platform config schema decode capture detect intel)
 set(SENTINEL_FORBIDDEN_ON_PACKET_PATH
-    sentinel_transport sentinel_store sentinel_server sentinel_web sentinel_outputs
+    sentinel_transport sentinel_libcurl sentinel_store sentinel_server sentinel_web sentinel_outputs
     OpenSSL::SSL OpenSSL::Crypto CURL::libcurl SQLite::SQLite3 SQLiteCpp PkgConfig::PQXX
     Boost::headers Boost::boost)
 

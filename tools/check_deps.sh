@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 packet_path=(common platform config schema decode capture detect intel)
-forbidden='#include[[:space:]]*[<"](boost/|openssl/|curl/|sqlite3|SQLiteCpp|pqxx|libpq|transport/|store/|server/|web/|outputs/)'
+forbidden='#include[[:space:]]*[<"](boost/|openssl/|curl/|libcurl/|sqlite3|SQLiteCpp|pqxx|libpq|transport/|store/|server/|web/|outputs/)'
 status=0
 for lib in "${packet_path[@]}"; do
   [ -d "$root/src/$lib" ] || continue

@@ -1,21 +1,15 @@
 #include "transport/http_client.h"
 
-#include <curl/curl.h>
+#include "libcurl/library.h"
 
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <mutex>
 
 namespace sentinel::transport {
 
 namespace {
-
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
     static_cast<std::string*>(user)->append(data, size * count);
@@ -87,14 +81,15 @@ bool is_connect_failure(CURLcode code) {
 
 }  // namespace
 
-HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {}
+HttpClient::HttpClient(HttpOptions options, const libcurl::Library& lib)
+    : options_(std::move(options)), lib_(lib) {}
 
 HttpClient::~HttpClient() {
     if (curl_ != nullptr) {
-        curl_easy_cleanup(static_cast<CURL*>(curl_));
+        lib_.easy_cleanup(static_cast<CURL*>(curl_));
     }
     if (header_list_ != nullptr) {
-        curl_slist_free_all(static_cast<curl_slist*>(header_list_));
+        lib_.slist_free_all(static_cast<curl_slist*>(header_list_));
     }
 }
 
@@ -103,19 +98,23 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(HttpOptions options) {
         return Error{checked.error()};
     }
 
-    global_init();
-    std::unique_ptr<HttpClient> client(new HttpClient(std::move(options)));
-    CURL* curl = curl_easy_init();
+    auto lib = libcurl::library();
+    if (!lib) {
+        return Error{"cannot load libcurl: " + lib.error()};
+    }
+    const libcurl::Library& c = **lib;
+    std::unique_ptr<HttpClient> client(new HttpClient(std::move(options), c));
+    CURL* curl = c.easy_init();
     if (curl == nullptr) {
         return Error{"cannot initialise libcurl"};
     }
     client->curl_ = curl;
     curl_slist* list = nullptr;
-    list = curl_slist_append(list, "Content-Type: application/json");
-    list = curl_slist_append(list, "Accept: application/json");
-    list = curl_slist_append(list, "Expect:");  // no 100-continue round trip for large batches
+    list = c.slist_append(list, "Content-Type: application/json");
+    list = c.slist_append(list, "Accept: application/json");
+    list = c.slist_append(list, "Expect:");  // no 100-continue round trip for large batches
     for (const auto& h : client->options_.headers) {
-        list = curl_slist_append(list, h.c_str());
+        list = c.slist_append(list, h.c_str());
     }
     client->header_list_ = list;
     return client;
@@ -125,65 +124,66 @@ HttpResult HttpClient::perform(bool post, std::string_view path, std::string_vie
                                long timeout_ms, const std::atomic<double>* abort_at) {
     HttpResult result;
     CURL* curl = static_cast<CURL*>(curl_);
-    curl_easy_reset(curl);  // keeps the live connection and session cache
+    const libcurl::Library& c = lib_;
+    c.easy_reset(curl);  // keeps the live connection and session cache
 
     const std::string url = options_.base_url + std::string(path);
     char error_buffer[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    c.easy_setopt(curl, CURLOPT_URL, url.c_str());
+    c.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+    c.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     if (post) {
-        curl_easy_setopt(curl, CURLOPT_POST, 1L);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        c.easy_setopt(curl, CURLOPT_POST, 1L);
+        c.easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+        c.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     } else {
-        curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+        c.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(header_list_));
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, std::max(1L, timeout_ms));
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, options_.insecure ? "https,http" : "https");
-    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    c.easy_setopt(curl, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(header_list_));
+    c.easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    c.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+    c.easy_setopt(curl, CURLOPT_TIMEOUT_MS, std::max(1L, timeout_ms));
+    c.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    c.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, options_.insecure ? "https,http" : "https");
+    c.easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     // libcurl's default since 7.50, said here: a small request must not wait for Nagle.
-    curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSLVERSION,
-                     static_cast<long>(CURL_SSLVERSION_TLSv1_2));  // minimum; 1.3 allowed
+    c.easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+    c.easy_setopt(curl, CURLOPT_SSLVERSION,
+                  static_cast<long>(CURL_SSLVERSION_TLSv1_2));  // minimum; 1.3 allowed
     if (options_.insecure) {
-        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+        c.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+        c.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
     } else {
-        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-        curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_cert.c_str());
+        c.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+        c.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+        c.easy_setopt(curl, CURLOPT_CAINFO, options_.ca_cert.c_str());
         // Only our CA: a certificate from a public CA for the same name must not pass.
-        curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
+        c.easy_setopt(curl, CURLOPT_CAPATH, nullptr);
     }
     if (options_.insecure && !options_.ca_cert.empty()) {
-        curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_cert.c_str());
+        c.easy_setopt(curl, CURLOPT_CAINFO, options_.ca_cert.c_str());
     }
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.retry_after);
+    c.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    c.easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+    c.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    c.easy_setopt(curl, CURLOPT_HEADERDATA, &result.retry_after);
     if (abort_at != nullptr) {
-        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, abort_at);
+        c.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        c.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        c.easy_setopt(curl, CURLOPT_XFERINFODATA, abort_at);
     }
 
-    const CURLcode code = curl_easy_perform(curl);
+    const CURLcode code = c.easy_perform(curl);
     if (code != CURLE_OK) {
         result.failure = is_tls_failure(code)       ? FailureKind::kTls
                          : is_connect_failure(code) ? FailureKind::kConnect
                                                     : FailureKind::kOther;
-        result.error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+        result.error = error_buffer[0] != '\0' ? error_buffer : c.easy_strerror(code);
         result.body.clear();
         result.retry_after.reset();
         return result;
     }
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+    c.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
     return result;
 }
 

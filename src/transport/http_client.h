@@ -9,6 +9,10 @@
 
 #include "common/status.h"
 
+namespace sentinel::libcurl {
+struct Library;
+}
+
 namespace sentinel::transport {
 
 struct HttpOptions {
@@ -68,11 +72,12 @@ class HttpClient {
     const HttpOptions& options() const { return options_; }
 
   private:
-    explicit HttpClient(HttpOptions options);
+    HttpClient(HttpOptions options, const libcurl::Library& lib);
     // One request; `body` is sent only when `post`.
     HttpResult perform(bool post, std::string_view path, std::string_view body, long timeout_ms,
                        const std::atomic<double>* abort_at);
     HttpOptions options_;
+    const libcurl::Library& lib_;  // loaded on first use (libcurl/library.h)
     void* curl_ = nullptr;         // CURL*
     void* header_list_ = nullptr;  // curl_slist*
 };

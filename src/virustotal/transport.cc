@@ -1,10 +1,9 @@
 #include "virustotal/transport.h"
 
-#include <curl/curl.h>
+#include "libcurl/library.h"
 
 #include <cctype>
 #include <cstdlib>
-#include <mutex>
 #include <utility>
 
 namespace sentinel::virustotal {
@@ -57,24 +56,24 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     return ex->abort != nullptr && ex->abort->load() ? 1 : 0;
 }
 
-void global_init() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 }  // namespace
 
 CurlTransport::CurlTransport(CurlOptions options) : options_(std::move(options)) {
-    global_init();
     while (!options_.base_url.empty() && options_.base_url.back() == '/') {
         options_.base_url.pop_back();
     }
-    handle_ = curl_easy_init();
+    auto lib = libcurl::library();
+    if (!lib) {
+        init_error_ = "cannot load libcurl: " + lib.error();
+        return;
+    }
+    lib_ = *lib;
+    handle_ = lib_->easy_init();
 }
 
 CurlTransport::~CurlTransport() {
     if (handle_ != nullptr) {
-        curl_easy_cleanup(static_cast<CURL*>(handle_));
+        lib_->easy_cleanup(static_cast<CURL*>(handle_));
     }
 }
 
@@ -82,49 +81,50 @@ HttpResponse CurlTransport::get(const std::string& path) {
     HttpResponse response;
     auto* curl = static_cast<CURL*>(handle_);
     if (curl == nullptr) {
-        response.error = "HTTP client could not be initialised";
+        response.error = init_error_.empty() ? "HTTP client could not be initialised" : init_error_;
         return response;
     }
-    curl_easy_reset(curl);
+    const libcurl::Library& c = *lib_;
+    c.easy_reset(curl);
     Exchange ex{&response, options_.abort};
     const std::string url = options_.base_url + path;
     const std::string key_header = "x-apikey: " + options_.api_key;
     curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, key_header.c_str());
-    headers = curl_slist_append(headers, "Accept: application/json");
+    headers = c.slist_append(headers, key_header.c_str());
+    headers = c.slist_append(headers, "Accept: application/json");
 
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
-    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);  // libcurl's default since 7.50, said here
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.timeout_seconds);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
+    c.easy_setopt(curl, CURLOPT_URL, url.c_str());
+    c.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    c.easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
+    c.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    c.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    c.easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);  // libcurl's default since 7.50, said here
+    c.easy_setopt(curl, CURLOPT_TIMEOUT, options_.timeout_seconds);
+    c.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
+    c.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    c.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    c.easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    c.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
     if (!options_.ca_file.empty()) {
-        curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+        c.easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
     }
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ex);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &ex);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &ex);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    c.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    c.easy_setopt(curl, CURLOPT_WRITEDATA, &ex);
+    c.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    c.easy_setopt(curl, CURLOPT_HEADERDATA, &ex);
+    c.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    c.easy_setopt(curl, CURLOPT_XFERINFODATA, &ex);
+    c.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 
-    const CURLcode rc = curl_easy_perform(curl);
-    curl_slist_free_all(headers);
+    const CURLcode rc = c.easy_perform(curl);
+    c.slist_free_all(headers);
     if (rc != CURLE_OK) {
         response.status = 0;
-        response.error = curl_easy_strerror(rc);
+        response.error = c.easy_strerror(rc);
         return response;
     }
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    c.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     response.status = status;
     return response;
 }

@@ -5,6 +5,10 @@
 #include <optional>
 #include <string>
 
+namespace sentinel::libcurl {
+struct Library;
+}
+
 namespace sentinel::virustotal {
 
 struct HttpResponse {
@@ -42,6 +46,8 @@ class CurlTransport final : public Transport {
 
   private:
     CurlOptions options_;
+    const libcurl::Library* lib_ = nullptr;  // loaded on first use (libcurl/library.h)
+    std::string init_error_;                 // why there is no handle
     void* handle_ = nullptr;
 };
 

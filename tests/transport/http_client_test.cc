@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "libcurl/library.h"
 #include "support/test_support.h"
 
 namespace sentinel::transport {
@@ -30,8 +31,11 @@ class HttpClientTest : public ::testing::Test {
 };
 
 TEST_F(HttpClientTest, PostsJsonAndReadsRetryAfter) {
+    // ctest runs each test in its own process: nothing has loaded libcurl before the first client.
+    EXPECT_FALSE(libcurl::loaded());
     auto client = HttpClient::create(options());
     ASSERT_TRUE(client.is_ok()) << client.error();
+    EXPECT_TRUE(libcurl::loaded());
     auto r = (*client)->post_json("/api/agent/heartbeat", R"({"agent_id":"a"})", 5000);
     ASSERT_TRUE(r.answered()) << r.error;
     EXPECT_EQ(r.status, 200);
