@@ -33,6 +33,10 @@ struct SharedCounters {
     std::atomic<uint64_t> bytes{0};
     std::atomic<uint64_t> capture_drops{0};
     std::atomic<uint64_t> alerts{0};
+    // Detector tables, refreshed about once a second (walking the tables is not per packet).
+    std::atomic<uint64_t> state_bytes{0};
+    std::atomic<uint64_t> state_cap_bytes{0};
+    std::atomic<int64_t> startup_us{-1};  // main() to the capture loop; -1 until it runs
 };
 
 // Counts each alert and hands it to the shipper; printing it (and the Event Log) happens on the
@@ -138,6 +142,11 @@ int run_live(const LiveOptions& options) {
         const auto vt = intel.stats();
         s.vt_requests = vt.requests;
         s.vt_quota_left = vt.lookups_enabled ? static_cast<int64_t>(vt.quota_left) : -1;
+        s.resident_bytes = platform::resident_bytes();
+        s.peak_resident_bytes = platform::peak_resident_bytes();
+        s.state_bytes = counters.state_bytes.load(std::memory_order_relaxed);
+        s.state_cap_bytes = counters.state_cap_bytes.load(std::memory_order_relaxed);
+        s.startup_us = counters.startup_us.load(std::memory_order_relaxed);
         return s;
     };
     ship.on_kept = [&console](const schema::Alert& alert) { announce_alert(console, alert); };
@@ -204,6 +213,12 @@ int run_live(const LiveOptions& options) {
     using Clock = std::chrono::steady_clock;
     auto next_stats = Clock::now() + std::chrono::duration<double>(options.stats_interval);
     auto next_capture_stats = Clock::now();
+    counters.state_bytes.store(engine.state_bytes(), std::memory_order_relaxed);
+    counters.state_cap_bytes.store(engine.cap_bytes(), std::memory_order_relaxed);
+    counters.startup_us.store(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - options.started)
+            .count(),
+        std::memory_order_relaxed);
     int exit_code = 0;
     while (!src.finished() && !platform::stop_requested()) {
         Result<size_t> n =
@@ -222,6 +237,8 @@ int run_live(const LiveOptions& options) {
             const auto cs = src.stats();
             counters.capture_drops.store(cs.dropped + cs.interface_dropped,
                                          std::memory_order_relaxed);
+            counters.state_bytes.store(engine.state_bytes(), std::memory_order_relaxed);
+            counters.state_cap_bytes.store(engine.cap_bytes(), std::memory_order_relaxed);
             next_capture_stats = now + std::chrono::seconds(1);
             if (options.progress != nullptr) {
                 options.progress->packets.store(pump.stats().frames, std::memory_order_relaxed);

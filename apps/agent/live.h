@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct LiveOptions {
     double stats_interval = 30;        // seconds between console stats lines
     double drain_seconds = 30;         // after a replay, how long to wait for delivery
     LiveProgress* progress = nullptr;  // updated about once a second when set
+    // When the process started (main's first line): the heartbeat reports the time from here to
+    // the capture being ready.
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 // Runs capture → decode → detect → reputation → delivery until a stop signal (or the end of a

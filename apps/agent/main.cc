@@ -312,6 +312,7 @@ int main(int argc, char** argv) {
     }
     live.config = std::move(config.value());
     live.read_file = read_path;
+    live.started = started;
     live.only = only;
     live.capture.buffer_bytes = buffer_mb << 20;
     live.capture.promiscuous = !no_promisc;

@@ -22,6 +22,10 @@ std::string os_description();
 // The most memory this process has had resident so far, in bytes (0 if the OS cannot tell).
 uint64_t peak_resident_bytes();
 
+// The memory this process has resident now, in bytes (0 if the OS cannot tell). A system call or
+// a small /proc read: for once-a-heartbeat reports, not for the packet path.
+uint64_t resident_bytes();
+
 // Asks the C allocator to map every block of 128 KiB or more on its own and to unmap it when
 // freed, instead of raising that limit as big blocks come and go (glibc's default). Tables that
 // grow then give the memory they grew out of back at once, rather than leaving holes in the heap

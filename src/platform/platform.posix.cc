@@ -21,6 +21,7 @@
 #include <sstream>
 
 #if defined(__APPLE__)
+#include <mach/mach.h>
 #include <sys/sysctl.h>
 #endif
 
@@ -82,6 +83,28 @@ uint64_t peak_resident_bytes() {
     return static_cast<uint64_t>(usage.ru_maxrss);  // bytes on macOS
 #else
     return static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // kilobytes on Linux and the BSDs
+#endif
+}
+
+uint64_t resident_bytes() {
+#if defined(__APPLE__)
+    mach_task_basic_info_data_t info{};
+    mach_msg_type_number_t count = MACH_TASK_BASIC_INFO_COUNT;
+    if (::task_info(mach_task_self(), MACH_TASK_BASIC_INFO, reinterpret_cast<task_info_t>(&info),
+                    &count) != KERN_SUCCESS) {
+        return 0;
+    }
+    return static_cast<uint64_t>(info.resident_size);
+#else
+    // Linux: the second field of /proc/self/statm is the resident set in pages.
+    std::ifstream statm("/proc/self/statm");
+    uint64_t size_pages = 0;
+    uint64_t resident_pages = 0;
+    if (!(statm >> size_pages >> resident_pages)) {
+        return 0;
+    }
+    const long page = ::sysconf(_SC_PAGESIZE);
+    return resident_pages * static_cast<uint64_t>(page > 0 ? page : 4096);
 #endif
 }
 

@@ -91,6 +91,14 @@ uint64_t peak_resident_bytes() {
     return static_cast<uint64_t>(counters.PeakWorkingSetSize);
 }
 
+uint64_t resident_bytes() {
+    PROCESS_MEMORY_COUNTERS counters{};
+    if (!::K32GetProcessMemoryInfo(::GetCurrentProcess(), &counters, sizeof(counters))) {
+        return 0;
+    }
+    return static_cast<uint64_t>(counters.WorkingSetSize);
+}
+
 void return_large_blocks_to_os() {
     // Nothing to do: the Windows heap gives very large blocks their own virtual allocations and
     // releases them when freed.

@@ -766,7 +766,8 @@ void Api::heartbeat(HttpRequest& r, Responder done) {
     hb.spool_depth = field_u64(body, "spool_depth");
     hb.spool_dropped = field_u64(body, "spool_dropped");
     Json extra = Json::object();
-    for (const char* k : {"alerts", "spool_bytes", "vt_requests", "vt_quota_left"}) {
+    for (const char* k : {"alerts", "spool_bytes", "vt_requests", "vt_quota_left", "rss_bytes",
+                          "peak_rss_bytes", "state_bytes", "state_cap_bytes", "startup_ms"}) {
         if (body.contains(k) && body[k].is_number())
             extra[k] = body[k];
     }

@@ -375,6 +375,15 @@ std::string LiveState::agents_json(Timestamp now) {
         j["uptime_s"] = a->uptime_s;
         const auto sup = agent_suppressed_.find(a->agent_id);
         j["suppressed"] = sup == agent_suppressed_.end() ? 0 : sup->second;
+        // The agent's footprint from its last heartbeat (absent from older agents).
+        if (auto extra = parse_body(a->extra_json); extra && extra->is_object()) {
+            for (const char* k :
+                 {"rss_bytes", "peak_rss_bytes", "state_bytes", "state_cap_bytes", "startup_ms"}) {
+                if (const auto it = extra->find(k); it != extra->end() && it->is_number()) {
+                    j[k] = *it;
+                }
+            }
+        }
         out.push_back(std::move(j));
     }
     return dump(out);

@@ -26,6 +26,15 @@ std::string heartbeat_body(const HeartbeatReport& r) {
         j["vt_quota_left"] = nullptr;
     }
     j["anomalies"] = r.agent.anomalies;
+    j["rss_bytes"] = r.agent.resident_bytes;
+    j["peak_rss_bytes"] = r.agent.peak_resident_bytes;
+    j["state_bytes"] = r.agent.state_bytes;
+    j["state_cap_bytes"] = r.agent.state_cap_bytes;
+    if (r.agent.startup_us >= 0) {
+        j["startup_ms"] = static_cast<double>(r.agent.startup_us) / 1000.0;
+    } else {
+        j["startup_ms"] = nullptr;
+    }
     j["alerts_delivered"] = r.alerts_delivered;
     j["alerts_rejected"] = r.alerts_rejected;
     j["spool_corrupt"] = r.spool_corrupt;

@@ -27,7 +27,8 @@ struct HeartbeatReport {
 
 // The JSON body: agent_id, hostname, os, version, uptime_s, packets, bytes, capture_drops,
 // alerts, spool_depth, spool_bytes, spool_dropped, vt_requests, vt_quota_left (null when
-// disabled), anomalies, alerts_delivered, alerts_rejected, spool_corrupt and
+// disabled), anomalies, rss_bytes, peak_rss_bytes, state_bytes, state_cap_bytes, startup_ms (null
+// until the capture runs), alerts_delivered, alerts_rejected, spool_corrupt and
 // "suppressed":{"<rule id>":count} (always present, {} when nothing was suppressed).
 std::string heartbeat_body(const HeartbeatReport& report);
 

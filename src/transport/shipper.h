@@ -31,6 +31,12 @@ struct AgentStats {
     uint64_t vt_requests = 0;
     int64_t vt_quota_left = -1;  // -1: VirusTotal disabled (sent as null)
     std::map<std::string, uint64_t> anomalies = {};
+    // Footprint, so the dashboard can show what the agent costs its host (0: unknown).
+    uint64_t resident_bytes = 0;       // resident memory now
+    uint64_t peak_resident_bytes = 0;  // the most it has had resident
+    uint64_t state_bytes = 0;          // detector tables allocated
+    uint64_t state_cap_bytes = 0;      // what those tables may grow to at their caps
+    int64_t startup_us = -1;           // process start to capture ready; -1: not yet (sent as null)
 };
 
 struct ShipperOptions {

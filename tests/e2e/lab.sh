@@ -291,6 +291,17 @@ else
   failures=$((failures + 1))
 fi
 
+# The agent reports what it costs its host: resident memory (bounded loosely here: this is a
+# debug build with VirusTotal, TLS and the spool running; docs/benchmarks.md measures release
+# builds), detector tables against their caps, and start-up.
+footprint=$(api /api/agents | python3 -c 'import json,sys
+a=json.load(sys.stdin)[0]
+rss,state,cap,up=a.get("rss_bytes",0),a.get("state_bytes",0),a.get("state_cap_bytes",0),a.get("startup_ms")
+ok=0<rss<=64e6 and a.get("peak_rss_bytes",0)>=0.95*rss and 0<state<cap and up is not None
+print(("yes" if ok else "NO")+f" ({rss/1e6:.1f} MB, tables {state/1e6:.2f} MB, start-up {up} ms)")')
+rows+=("agent footprint|heartbeat reports memory, tables and start-up|$footprint|-")
+case $footprint in yes*) ;; *) failures=$((failures + 1)) ;; esac
+
 kill "$benign_pid" 2>/dev/null
 printf '\n%-20s %-56s %-14s %s\n' SCENARIO "EXPECTED ALERT" SEEN LATENCY
 for row in "${rows[@]}"; do

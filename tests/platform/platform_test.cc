@@ -36,6 +36,19 @@ TEST(Platform, PeakResidentBytesFollowsTouchedMemory) {
     EXPECT_GE(peak_resident_bytes(), before + (48u << 20));
 }
 
+TEST(Platform, ResidentBytesRisesAndFallsWithTouchedMemory) {
+    return_large_blocks_to_os();
+    const uint64_t before = resident_bytes();
+    EXPECT_GT(before, 0u);
+    {
+        std::vector<char> block(64u << 20, 1);
+        EXPECT_EQ(block[12345], 1);
+        EXPECT_GE(resident_bytes(), before + (48u << 20));
+    }
+    // The block was mapped on its own and is unmapped when freed.
+    EXPECT_LT(resident_bytes(), before + (16u << 20));
+}
+
 TEST(Platform, CreateDirectoriesIsPrivateAndIdempotent) {
     testing::TempDir tmp;
     const std::string dir = tmp.file("a/b/c");

@@ -148,7 +148,9 @@ TEST_F(ServerApiTest, HeartbeatFields) {
     auto r = post_agent("/api/agent/heartbeat",
                         R"({"agent_id":"a1","hostname":"h1","os":"Linux","version":"1.2.3",)"
                         R"("uptime_s":42,"packets":1000,"bytes":5000,"capture_drops":3,)"
-                        R"("spool_depth":7,"spool_dropped":1,"anomalies":{"bad_checksum":2}})");
+                        R"("spool_depth":7,"spool_dropped":1,"anomalies":{"bad_checksum":2},)"
+                        R"("rss_bytes":14000000,"peak_rss_bytes":15500000,"state_bytes":871000,)"
+                        R"("state_cap_bytes":110100000,"startup_ms":2.5})");
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(Json::parse(r.body)["ok"], true);
     login();
@@ -160,6 +162,21 @@ TEST_F(ServerApiTest, HeartbeatFields) {
     EXPECT_EQ(a[0]["capture_drops"], 3);
     EXPECT_EQ(a[0]["spool_depth"], 7);
     EXPECT_EQ(a[0]["uptime_s"], 42);
+    EXPECT_EQ(a[0]["rss_bytes"], 14000000);
+    EXPECT_EQ(a[0]["peak_rss_bytes"], 15500000);
+    EXPECT_EQ(a[0]["state_bytes"], 871000);
+    EXPECT_EQ(a[0]["state_cap_bytes"], 110100000);
+    EXPECT_DOUBLE_EQ(a[0]["startup_ms"].get<double>(), 2.5);
+
+    // An older agent sends no footprint; a non-number is dropped, not stored.
+    ASSERT_EQ(post_agent("/api/agent/heartbeat",
+                         R"({"agent_id":"a1","rss_bytes":"lots","startup_ms":null})")
+                  .status,
+              200);
+    const auto b =
+        Json::parse(gui("GET", "/api/agents", "", {"Cookie: ns_session=" + cookie_}).body);
+    EXPECT_FALSE(b[0].contains("rss_bytes"));
+    EXPECT_FALSE(b[0].contains("startup_ms"));
 }
 
 TEST_F(ServerApiTest, BatchIsIdempotentAndReportsItems) {

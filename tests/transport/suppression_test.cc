@@ -135,13 +135,25 @@ TEST(HeartbeatTest, BodyCarriesCumulativeSuppressedCountsPerRule) {
     EXPECT_TRUE(j["vt_quota_left"].is_null());
     EXPECT_EQ(j["anomalies"]["truncated"], 2);
     EXPECT_EQ(j["suppressed"], nlohmann::json::parse(R"({"7":1234,"12":1})"));
+    EXPECT_TRUE(j["startup_ms"].is_null());  // the capture has not started yet
+    EXPECT_EQ(j["rss_bytes"], 0);
 
     r.suppressed.clear();
     r.agent.vt_quota_left = 400;
+    r.agent.resident_bytes = 14'000'000;
+    r.agent.peak_resident_bytes = 15'500'000;
+    r.agent.state_bytes = 871'000;
+    r.agent.state_cap_bytes = 110'100'000;
+    r.agent.startup_us = 2'500;
     const auto empty = nlohmann::json::parse(heartbeat_body(r));
     EXPECT_TRUE(empty["suppressed"].is_object());
     EXPECT_TRUE(empty["suppressed"].empty());
     EXPECT_EQ(empty["vt_quota_left"], 400);
+    EXPECT_EQ(empty["rss_bytes"], 14'000'000);
+    EXPECT_EQ(empty["peak_rss_bytes"], 15'500'000);
+    EXPECT_EQ(empty["state_bytes"], 871'000);
+    EXPECT_EQ(empty["state_cap_bytes"], 110'100'000);
+    EXPECT_DOUBLE_EQ(empty["startup_ms"].get<double>(), 2.5);
 }
 
 TEST(HeartbeatTest, SuppressionsVersionOfTheAnswer) {

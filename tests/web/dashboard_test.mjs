@@ -258,7 +258,7 @@ async function main() {
         });
 
         await step('agents', async () => {
-            await backend.heartbeat({ agent_id: 'agent-alpha', hostname: 'alpha-host', os: 'Linux 6.1', version: '1.2.3', uptime_s: 3700, packets: 123456, bytes: 987654321, capture_drops: 42, alerts: 7, spool_depth: 0, spool_bytes: 0, spool_dropped: 0 });
+            await backend.heartbeat({ agent_id: 'agent-alpha', hostname: 'alpha-host', os: 'Linux 6.1', version: '1.2.3', uptime_s: 3700, packets: 123456, bytes: 987654321, capture_drops: 42, alerts: 7, spool_depth: 0, spool_bytes: 0, spool_dropped: 0, rss_bytes: 14680064, peak_rss_bytes: 15728640, state_bytes: 891289, state_cap_bytes: 115448627, startup_ms: 2.5 });
             await page.click('.tab[data-tab="agents"]');
             const card = '.agent[data-agent-id="agent-alpha"]';
             await page.waitForSelector(card, { timeout: 5000 });
@@ -267,6 +267,12 @@ async function main() {
             check(text.includes('123,456') && text.includes('1.2.3') && text.includes('Linux 6.1'), 'card shows packets, version and OS');
             const drops = await page.textContent(`${card} dd[data-field="drops"]`);
             check(drops === '42', 'card shows capture drops', drops);
+            const memory = await page.textContent(`${card} dd[data-field="memory"]`);
+            check(memory === '14.0 MB · peak 15.0 MB', 'card shows resident and peak memory', memory);
+            const state = await page.textContent(`${card} dd[data-field="state"]`);
+            check(state === '870.4 KB of 110.1 MB at caps', 'card shows detector tables against their caps', state);
+            const startup = await page.textContent(`${card} dd[data-field="startup"]`);
+            check(startup === '2.5 ms', 'card shows start-up time', startup);
             const ip = await page.textContent(`${card} dd[data-field="ip"]`);
             check(ip === '127.0.0.1', 'card shows the observed IP', ip);
             check((await page.$$('.agent')).length === 2, 'one card per agent');

@@ -16,6 +16,9 @@ const kFields = [
     ['CAPTURE DROPS', 'drops'],
     ['SPOOL', 'spool'],
     ['SUPPRESSED', 'suppressed'],
+    ['MEMORY', 'memory'],
+    ['DETECTOR STATE', 'state'],
+    ['START-UP', 'startup'],
 ];
 
 // An agent's suppressed count: a number, or per-rule counts {"7": 12, ...} summed.
@@ -110,6 +113,10 @@ export class Agents {
         set_optional(v.bytes, num(a.bytes, fmt_bytes));
         set_optional(v.drops, num(a.capture_drops, fmt_int));
         set_optional(v.spool, num(a.spool_depth, (d) => `${fmt_int(d)} queued · ${fmt_int(Number(a.spool_dropped) || 0)} dropped`));
+        // Footprint (our agents since heartbeat footprint fields): what the agent costs its host.
+        set_optional(v.memory, num(a.rss_bytes, (r) => `${fmt_bytes(r)} · peak ${fmt_bytes(Number(a.peak_rss_bytes) || r)}`));
+        set_optional(v.state, num(a.state_bytes, (b) => `${fmt_bytes(b)} of ${fmt_bytes(Number(a.state_cap_bytes) || 0)} at caps`));
+        set_optional(v.startup, num(a.startup_ms, (ms) => `${ms.toFixed(1)} ms`));
         const suppressed = suppressed_total(a.suppressed);
         set_optional(v.suppressed, suppressed === null ? '' : fmt_int(suppressed));
         card.count.textContent = fmt_int(Number(a.alert_count) || 0);
