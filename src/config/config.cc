@@ -191,11 +191,11 @@ const KeySpec kKeys[] = {
     // Detectors (the original's keys).
     {"port_scan_window", Kind::kNumber, 0.1, 3600, "Port scan window, seconds.",
      SENTINEL_FIELD(detectors.port_scan_window)},
-    {"port_scan_threshold", Kind::kInteger, 2, 65535, "Distinct ports in the window.",
+    {"port_scan_threshold", Kind::kInteger, 2, 4096, "Distinct ports in the window.",
      SENTINEL_FIELD(detectors.port_scan_threshold)},
     {"syn_flood_window", Kind::kNumber, 0.1, 3600, "SYN flood window, seconds.",
      SENTINEL_FIELD(detectors.syn_flood_window)},
-    {"syn_flood_threshold", Kind::kInteger, 1, 1e7, "SYNs in the window.",
+    {"syn_flood_threshold", Kind::kInteger, 1, 65535, "SYNs in the window.",
      SENTINEL_FIELD(detectors.syn_flood_threshold)},
     {"icmp_flood_window", Kind::kNumber, 0.1, 3600, "ICMP flood window, seconds.",
      SENTINEL_FIELD(detectors.icmp_flood_window)},

@@ -66,7 +66,8 @@ struct FlowEqual {
 inline bool improved_rules(const std::string& value) { return value == "improved"; }
 
 // Per-key event or byte counts over a sliding window, for at most `capacity` keys (LRU).
-template <typename Key, typename Count, typename Hash = IpHash, typename Equal = IpEqual>
+template <typename Key, typename Count, typename Hash = IpHash, typename Equal = IpEqual,
+          typename Slot = Count>
 class RateTracker {
   public:
     struct Result {
@@ -79,14 +80,14 @@ class RateTracker {
     void reset(uint32_t capacity, double window_seconds) {
         table_.reset(capacity);
         table_.attach(windows_);
-        slot_ns_ = slot_width_ns(window_seconds, RateWindow<Count>::kSubIntervals);
+        slot_ns_ = slot_width_ns(window_seconds, Window::kSubIntervals);
     }
 
     Result add(const Key& key, Timestamp ts, Count amount) {
         const auto slot = table_.find_or_insert(key);
-        RateWindow<Count>& w = windows_[slot.index];
+        Window& w = windows_[slot.index];
         if (slot.inserted) {
-            w = RateWindow<Count>{};
+            w = Window{};
         }
         return {slot.index, slot.inserted, w.add(slot_of(ts, slot_ns_), amount)};
     }
@@ -99,9 +100,17 @@ class RateTracker {
 
   private:
     LruTable<Key, Hash, Equal> table_;
-    std::vector<RateWindow<Count>> windows_;
+    using Window = RateWindow<Count, Slot>;
+    std::vector<Window> windows_;
     int64_t slot_ns_ = 1;
 };
+
+// Per-address event counts for tables that a flood of spoofed sources fills (one entry per
+// source): 16-bit slots keep a key at 48 bytes of window instead of 80. Exact for any threshold up
+// to 65 535, since a total reaches the threshold before any slot can saturate; detectors using it
+// refuse larger thresholds.
+using SourceEventTracker = RateTracker<IpAddress, uint32_t, IpHash, IpEqual, uint16_t>;
+inline constexpr uint64_t kSourceEventTrackerMaxThreshold = 65'535;
 
 // The original's flood rule ("threshold events from one source within the window"), shared by
 // SYN FLOOD and ICMP FLOOD: counts one event from `source`, asks for the source's reputation on
@@ -111,10 +120,10 @@ struct SourceRateHit {
     uint64_t total = 0;
     intel::Verdict verdict;
 };
-inline std::optional<SourceRateHit> count_source_event(RateTracker<IpAddress, uint32_t>& sources,
-                                                       const IpAddress& source, Timestamp ts,
-                                                       uint64_t threshold, uint64_t min_threshold,
-                                                       Context& ctx) {
+template <typename Tracker>
+std::optional<SourceRateHit> count_source_event(Tracker& sources, const IpAddress& source,
+                                                Timestamp ts, uint64_t threshold,
+                                                uint64_t min_threshold, Context& ctx) {
     const auto r = sources.add(source, ts, 1);
     if (r.inserted) {
         ctx.reputation().request(source, intel::Priority::kDetector);

@@ -26,7 +26,11 @@ inline int64_t slot_of(Timestamp ts, int64_t width_ns) {
 // now - W - W/kSubIntervals ever does. Counts themselves are exact, so threshold edges are
 // exact. A timestamp older than the newest slot (a capture whose clock steps back) is counted in
 // the newest slot rather than dropped.
-template <typename Count>
+//
+// `Slot` may be narrower than `Count` to save memory for tables of many keys (16-bit slots: 48
+// bytes a key instead of 80). A narrow slot saturates: the total stays the sum of the slots, so it
+// is exact as long as no slot holds more than Slot's maximum, and never counts an event twice.
+template <typename Count, typename Slot = Count>
 class RateWindow {
   public:
     static constexpr int kSubIntervals = 15;
@@ -35,7 +39,12 @@ class RateWindow {
     // Adds `amount` at slot `slot` and returns the total over the window.
     Count add(int64_t slot, Count amount) {
         advance(slot);
-        counts_[head_ & (kSlots - 1)] += amount;
+        Slot& c = counts_[head_ & (kSlots - 1)];
+        if constexpr (sizeof(Slot) < sizeof(Count)) {
+            const Count room = static_cast<Count>(std::numeric_limits<Slot>::max() - c);
+            amount = amount < room ? amount : room;
+        }
+        c = static_cast<Slot>(c + amount);
         total_ += amount;
         return total_;
     }
@@ -49,12 +58,12 @@ class RateWindow {
   private:
     void advance(int64_t slot) {
         if (head_ == kUnset || slot - head_ >= kSlots) {
-            std::fill(std::begin(counts_), std::end(counts_), Count{0});
+            std::fill(std::begin(counts_), std::end(counts_), Slot{0});
             total_ = 0;
             head_ = slot;
         } else if (slot > head_) {
             for (int64_t s = head_ + 1; s <= slot; ++s) {
-                Count& c = counts_[s & (kSlots - 1)];
+                Slot& c = counts_[s & (kSlots - 1)];
                 total_ -= c;
                 c = 0;
             }
@@ -67,7 +76,7 @@ class RateWindow {
 
     int64_t head_ = kUnset;
     Count total_ = 0;
-    Count counts_[kSlots] = {};
+    Slot counts_[kSlots] = {};
 };
 
 // "How many distinct values (ports) in the last W" for one key, keeping at most `capacity`

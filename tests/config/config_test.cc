@@ -189,7 +189,7 @@ TEST_F(ConfigTest, EveryKeyIsReadWithItsType) {
 TEST_F(ConfigTest, WrongTypeNamesFileKeyAndExpectation) {
     EXPECT_EQ(error_of(R"({"syn_flood_threshold": "lots"})"),
               "sentinel_config.json: \"syn_flood_threshold\" must be an integer from 1 to "
-              "10000000, got \"lots\"");
+              "65535, got \"lots\"");
     EXPECT_EQ(error_of(R"({"port_scan_window": true})"),
               "sentinel_config.json: \"port_scan_window\" must be a number from 0.1 to 3600, got "
               "true");
@@ -204,14 +204,14 @@ TEST_F(ConfigTest, WrongTypeNamesFileKeyAndExpectation) {
 
 TEST_F(ConfigTest, OutOfRangeValueIsRejected) {
     EXPECT_EQ(error_of(R"({"port_scan_threshold": 0})"),
-              "sentinel_config.json: \"port_scan_threshold\" must be an integer from 2 to 65535, "
+              "sentinel_config.json: \"port_scan_threshold\" must be an integer from 2 to 4096, "
               "got 0");
     EXPECT_EQ(error_of(R"({"syn_flood_threshold": -5})"),
               "sentinel_config.json: \"syn_flood_threshold\" must be an integer from 1 to "
-              "10000000, got -5");
+              "65535, got -5");
     EXPECT_EQ(error_of(R"({"syn_flood_threshold": 200.5})"),
               "sentinel_config.json: \"syn_flood_threshold\" must be an integer from 1 to "
-              "10000000, got 200.5");
+              "65535, got 200.5");
     EXPECT_EQ(error_of(R"({"exfil_window": 0})"),
               "sentinel_config.json: \"exfil_window\" must be a number from 1 to 86400, got 0");
     EXPECT_THAT(error_of(R"({"virustotal_base_url": "ftp://x"})"),

@@ -160,6 +160,18 @@ TEST(Engine, TablesStartSmallAndClaimTheirCaps) {
     }
 }
 
+TEST(RateWindow, NarrowSlotsSaturateWithoutLosingTheSum) {
+    static_assert(sizeof(RateWindow<uint32_t, uint16_t>) == 48);
+    static_assert(sizeof(RateWindow<uint32_t>) == 80);
+    RateWindow<uint32_t, uint16_t> w;
+    EXPECT_EQ(w.add(0, 65'000), 65'000u);
+    EXPECT_EQ(w.add(0, 1'000), 65'535u);  // the slot is full: counted up to its maximum
+    EXPECT_EQ(w.add(1, 10), 65'545u);     // the next slot counts again
+    // Sixteen slots later the saturated slot expires exactly as counted.
+    EXPECT_EQ(w.add(16, 0), 10u);
+    EXPECT_EQ(w.add(17, 0), 0u);
+}
+
 TEST(RateWindow, CountsForAtLeastTheWindowAndAtMostOneSlotMore) {
     const int64_t width = slot_width_ns(15, RateWindow<uint32_t>::kSubIntervals);  // 1 s
     RateWindow<uint32_t> w;

@@ -185,7 +185,7 @@ class PortScan final : public Detector {
     PairTable pairs_;
     std::vector<int64_t> pair_first_;     // when the contact was first made
     std::vector<uint8_t> pair_answered_;  // 1 once the target accepted it
-    RateTracker<IpAddress, uint32_t> contacts_;
+    SourceEventTracker contacts_;         // one key per source: a spoofed flood fills it
     RateTracker<IpAddress, uint32_t> accepted_;
     double window_ = 10;
     int64_t window_ns_ = 0;

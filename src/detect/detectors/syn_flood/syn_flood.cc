@@ -18,8 +18,10 @@ class SynFlood final : public Detector {
     const DetectorInfo& info() const override { return kInfo; }
 
     Status configure(const config::DetectorConfig& c) override {
-        if (c.syn_flood_window <= 0 || c.syn_flood_threshold < 1) {
-            return Status::error("syn_flood_window and syn_flood_threshold must be positive");
+        if (c.syn_flood_window <= 0 || c.syn_flood_threshold < 1 ||
+            c.syn_flood_threshold > kSourceEventTrackerMaxThreshold) {
+            return Status::error(
+                "syn_flood_window must be positive and syn_flood_threshold within 1..65535");
         }
         window_ = c.syn_flood_window;
         threshold_ = c.syn_flood_threshold;
@@ -168,7 +170,7 @@ class SynFlood final : public Detector {
     double window_ = 5;
     uint64_t threshold_ = 200;
     uint64_t min_threshold_ = 20;
-    RateTracker<IpAddress, uint32_t> sources_;
+    SourceEventTracker sources_;  // one key per source: a spoofed flood fills it
 };
 
 }  // namespace
