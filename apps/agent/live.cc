@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/reputation_setup.h"
 #include "capture/pump.h"
 #include "common/log.h"
 #include "decode/decoder.h"
@@ -119,6 +120,18 @@ int run_live(const LiveOptions& options) {
         return 2;
     }
     virustotal::ReputationService& intel = **reputation;
+    // Feeds and cached answers apply from the first packet; a replayed file's endpoints are
+    // resolved before it is judged, so a replay gives the alerts an offline run gives.
+    OfflineOptions file_pass;
+    file_pass.path = options.read_file;
+    file_pass.detectors = config.detectors;
+    file_pass.only = options.only;
+    auto reputation_text = prepare_reputation(
+        intel, options.read_file.empty() ? nullptr : &file_pass, options.lookup_wait, stderr);
+    if (!reputation_text) {
+        std::fprintf(stderr, "%s\n", reputation_text.error().c_str());
+        return 2;
+    }
 
     SharedCounters counters;
     transport::ShipperOptions ship;
@@ -194,6 +207,7 @@ int run_live(const LiveOptions& options) {
                                                : config::resolve_path(config, config.ca_cert)));
     console.event(schema::Severity::kInfo, "AGENT",
                   "VirusTotal " + vt_status(config, intel.stats()));
+    console.event(schema::Severity::kInfo, "AGENT", "reputation: " + *reputation_text);
     console.event(schema::Severity::kInfo, "AGENT",
                   fmt::format("{} {}", options.read_file.empty() ? "sniffing on" : "replaying",
                               (*source)->name()));

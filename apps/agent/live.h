@@ -39,6 +39,7 @@ struct LiveOptions {
     std::vector<std::string> only;     // detectors to run; all when empty
     double stats_interval = 30;        // seconds between console stats lines
     double drain_seconds = 30;         // after a replay, how long to wait for delivery
+    double lookup_wait = 120;          // a replay's first pass: seconds for VirusTotal lookups
     LiveProgress* progress = nullptr;  // updated about once a second when set
     // When the process started (main's first line): the heartbeat reports the time from here to
     // the capture being ready.

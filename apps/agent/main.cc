@@ -11,11 +11,13 @@
 
 #include "agent/live.h"
 #include "agent/offline.h"
+#include "agent/reputation_setup.h"
 #include "capture/live_support.h"
 #include "capture/pcap_source.h"
 #include "config/config.h"
 #include "platform/platform.h"
 #include "schema/alert.h"
+#include "transport/console.h"
 #include "transport/server_url.h"
 
 namespace {
@@ -121,6 +123,17 @@ std::string service_config_path() {
     return (fs::path(data) / "NetSentinel" / "sentinel_config.json").string();
 }
 
+// state_dir from the config, resolved beside it; the Linux default (/var/lib/netsentinel) means
+// %ProgramData%\NetSentinel on Windows.
+std::string default_state_dir(const sentinel::config::Config& config) {
+    if (sentinel::platform::has_windows_services() &&
+        config.state_dir == sentinel::config::Config{}.state_dir &&
+        !sentinel::platform::program_data_dir().empty()) {
+        return sentinel::platform::program_data_dir() + "\\NetSentinel";
+    }
+    return sentinel::config::resolve_path(config, config.state_dir);
+}
+
 int main(int argc, char** argv) {
     const auto started = std::chrono::steady_clock::now();
     sentinel::platform::return_large_blocks_to_os();
@@ -182,6 +195,21 @@ int main(int argc, char** argv) {
     app.add_option("--detectors", only,
                    "Run only these detectors (port_scan syn_flood icmp_flood suspicious_port "
                    "arp_spoof dns_tunnel exfiltration brute_force); all by default");
+    bool no_reputation = false;
+    bool no_suppression = false;
+    double lookup_wait = 120;
+    app.add_flag("--no-reputation", no_reputation,
+                 "With --read: judge every endpoint CLEAN (no feeds, no VirusTotal cache or "
+                 "lookups) for this run");
+    app.add_flag("--no-suppression", no_suppression,
+                 "With --read --output jsonl|none: keep the alerts the agent's stored "
+                 "suppression rules would drop");
+    app.add_option("--lookup-wait", lookup_wait,
+                   "With --read and a VirusTotal key: how long the first pass may spend looking "
+                   "up the capture's endpoints before judging them (seconds; cached answers "
+                   "need no wait)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 86400.0));
     app.add_flag("--no-progress", no_progress,
                  "With --read --output jsonl: never draw the progress bar (it is drawn only when "
                  "stderr is a terminal)");
@@ -284,6 +312,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "config: %s\n", w.c_str());
     }
 
+    if (live.state_dir.empty()) {
+        live.state_dir = default_state_dir(*config);
+    }
     if (out != Output::kServer) {
         sentinel::agent::OfflineOptions options;
         options.path = read_path;
@@ -296,7 +327,23 @@ int main(int argc, char** argv) {
         options.agent_id = sentinel::schema::make_alert_id().substr(0, 16);
         options.hostname = sentinel::agent::local_hostname();
         options.os = sentinel::agent::local_os();
-        auto summary = sentinel::agent::run_offline(options, stdout, stderr);
+        // stdout carries the alerts: log lines go to stderr, and only warnings (an unreadable
+        // feed, a damaged rule file); the summary says the rest.
+        sentinel::transport::configure_logging(log_format == "json"
+                                                   ? sentinel::transport::LogFormat::kJson
+                                                   : sentinel::transport::LogFormat::kText,
+                                               true);
+        auto knowledge = sentinel::agent::load_offline_knowledge(
+            *config, live.state_dir, options, !no_reputation, !no_suppression, lookup_wait, stderr);
+        if (!knowledge) {
+            std::fprintf(stderr, "%s\n", knowledge.error().c_str());
+            return 2;
+        }
+        if (!knowledge->agent_id.empty()) {
+            options.agent_id = knowledge->agent_id;
+        }
+        auto summary = sentinel::agent::run_offline(options, stdout, stderr,
+                                                    sentinel::agent::offline_context(*knowledge));
         if (!summary) {
             std::fprintf(stderr, "%s\n", summary.error().c_str());
             return 1;
@@ -316,15 +363,7 @@ int main(int argc, char** argv) {
     live.only = only;
     live.capture.buffer_bytes = buffer_mb << 20;
     live.capture.promiscuous = !no_promisc;
-    if (live.state_dir.empty() && sentinel::platform::has_windows_services() &&
-        live.config.state_dir == sentinel::config::Config{}.state_dir &&
-        !sentinel::platform::program_data_dir().empty()) {
-        // The Linux default (/var/lib/netsentinel) means %ProgramData%\NetSentinel on Windows.
-        live.state_dir = sentinel::platform::program_data_dir() + "\\NetSentinel";
-    }
-    if (live.state_dir.empty()) {
-        live.state_dir = sentinel::config::resolve_path(live.config, live.config.state_dir);
-    }
+    live.lookup_wait = lookup_wait;
     live.log_format = log_format == "json" ? sentinel::transport::LogFormat::kJson
                                            : sentinel::transport::LogFormat::kText;
     if (service_mode) {

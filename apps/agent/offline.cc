@@ -16,29 +16,45 @@ namespace sentinel::agent {
 namespace {
 
 // Writes each alert as one JSON line, completing the identity fields the detectors leave empty.
+// Alerts the agent's suppression rules drop are counted and not written, as the live agent drops
+// them before its spool.
 class JsonLinesSink final : public detect::AlertSink {
   public:
-    JsonLinesSink(const OfflineOptions& options, std::FILE* out) : options_(options), out_(out) {}
+    JsonLinesSink(const OfflineOptions& options, const OfflineContext& context, std::FILE* out)
+        : options_(options), context_(context), out_(out) {}
 
     void emit(schema::Alert&& alert) override {
         ++count_;
+        alert.agent_id = options_.agent_id;
+        alert.hostname = options_.hostname;
+        alert.os = options_.os;
+        if (context_.suppress && context_.suppress(alert)) {
+            ++suppressed_;
+            return;
+        }
         if (options_.output == OutputFormat::kNone) {
             return;
         }
         alert.id = schema::make_alert_id();
-        alert.agent_id = options_.agent_id;
-        alert.hostname = options_.hostname;
-        alert.os = options_.os;
         const std::string line = schema::to_json(alert);
         std::fwrite(line.data(), 1, line.size(), out_);
         std::fputc('\n', out_);
     }
     uint64_t count() const { return count_; }
+    uint64_t suppressed() const { return suppressed_; }
 
   private:
     const OfflineOptions& options_;
+    const OfflineContext& context_;
     std::FILE* out_;
     uint64_t count_ = 0;
+    uint64_t suppressed_ = 0;
+};
+
+// Drops every alert: the first pass only wants the lookups.
+class NullSink final : public detect::AlertSink {
+  public:
+    void emit(schema::Alert&&) override {}
 };
 
 // A one-line bar on a terminal, redrawn at most ten times a second.
@@ -94,14 +110,51 @@ std::string human_bytes(uint64_t bytes) {
 
 }  // namespace
 
-Result<OfflineSummary> run_offline(const OfflineOptions& options, std::FILE* alerts,
-                                   std::FILE* diagnostics) {
+Result<std::vector<intel::LookupRequest>> collect_lookups(const OfflineOptions& options) {
     capture::PcapFileSource source(options.path);
     if (Status s = source.open(); !s.is_ok()) {
         return s;
     }
-    intel::NullReputation reputation;
-    JsonLinesSink sink(options, alerts);
+    // A LocalReputation that nobody answers: it filters (internal addresses, private names) and
+    // deduplicates exactly as in live capture, and its request ring is drained after each batch
+    // (a batch of 256 packets asks at most a few requests per packet).
+    intel::LocalOptions local;
+    local.ring_capacity = 4096;
+    local.lookups = true;
+    intel::LocalReputation collector(local);
+    NullSink sink;
+    detect::Engine engine(collector, sink);
+    if (Status s = engine.configure(options.detectors, detect::builtin_registry(), options.only);
+        !s.is_ok()) {
+        return s;
+    }
+    std::vector<intel::LookupRequest> wanted;
+    capture::PacketPump pump(source);
+    while (!source.finished()) {
+        Result<size_t> n =
+            pump.run_batch(256, [&](const decode::Packet& p) { engine.on_packet(p); });
+        if (!n) {
+            return n.status();
+        }
+        intel::LookupRequest r;
+        while (collector.take_request(r)) {
+            wanted.push_back(r);
+        }
+    }
+    source.close();
+    return wanted;
+}
+
+Result<OfflineSummary> run_offline(const OfflineOptions& options, std::FILE* alerts,
+                                   std::FILE* diagnostics, const OfflineContext& context) {
+    capture::PcapFileSource source(options.path);
+    if (Status s = source.open(); !s.is_ok()) {
+        return s;
+    }
+    intel::NullReputation no_reputation;
+    intel::ReputationView& reputation =
+        context.reputation != nullptr ? *context.reputation : no_reputation;
+    JsonLinesSink sink(options, context, alerts);
     detect::Engine engine(reputation, sink);
     if (Status s = engine.configure(options.detectors, detect::builtin_registry(), options.only);
         !s.is_ok()) {
@@ -153,6 +206,8 @@ Result<OfflineSummary> run_offline(const OfflineOptions& options, std::FILE* ale
     summary.startup_seconds = std::chrono::duration<double>(
                                   (engine.packets() == 0 ? start : first_packet) - options.started)
                                   .count();
+    summary.suppressed = sink.suppressed();
+    summary.reputation = context.reputation_text.empty() ? "off" : context.reputation_text;
     return summary;
 }
 
@@ -195,6 +250,10 @@ std::string format_summary(const OfflineSummary& s) {
         }
     }
     out += '\n';
+    out += fmt::format("reputation  {}\n", s.reputation.empty() ? "off" : s.reputation);
+    if (s.suppressed > 0) {
+        out += fmt::format("suppressed  {} by the agent's suppression rules\n", s.suppressed);
+    }
     out += fmt::format("state       {} allocated for detector tables (at most {} at the caps)\n",
                        human_bytes(s.state_bytes), human_bytes(s.cap_bytes));
     out += fmt::format("memory      {} peak resident\n", human_bytes(s.peak_resident_bytes));

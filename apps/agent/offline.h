@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,9 @@
 #include "decode/anomaly.h"
 #include "detect/detector.h"
 #include "detect/engine.h"
+#include "intel/local_reputation.h"
+#include "intel/reputation.h"
+#include "schema/alert.h"
 
 namespace sentinel::agent {
 
@@ -30,6 +35,15 @@ struct OfflineOptions {
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
+// What an offline run takes from the agent's local knowledge, as live capture does: reputation
+// and the suppression rules the server gave it. Both optional; the caller owns them.
+struct OfflineContext {
+    intel::ReputationView* reputation = nullptr;  // null: every endpoint CLEAN
+    // The id of the rule that drops `alert`, or nullopt to keep it.
+    std::function<std::optional<int64_t>(const schema::Alert& alert)> suppress;
+    std::string reputation_text;  // the summary's "reputation" line ("off" when empty)
+};
+
 struct OfflineSummary {
     uint64_t packets = 0;
     uint64_t bytes = 0;  // wire bytes
@@ -44,13 +58,22 @@ struct OfflineSummary {
     uint64_t cap_bytes = 0;            // the same tables at their caps (the claimed budget)
     uint64_t peak_resident_bytes = 0;  // of the whole process, at the end of the run
     double startup_seconds = 0;        // from options.started to the first packet's detection
+    uint64_t suppressed = 0;           // alerts dropped by the suppression rules
+    std::string reputation;            // what reputation the run used
 };
 
-// Reads a capture file through decode and every detector with no server and no reputation
-// lookups: each alert is written to `alerts` as one JSON line (the wire format), progress to
-// `diagnostics`. Returns the run's summary.
+// Reads a capture file through decode and every detector with no server, judging endpoints by
+// `context.reputation` (which must already know every answer it will give: nothing is looked up
+// during the run): each alert the suppression rules keep is written to `alerts` as one JSON line
+// (the wire format), progress to `diagnostics`. Returns the run's summary.
 Result<OfflineSummary> run_offline(const OfflineOptions& options, std::FILE* alerts,
-                                   std::FILE* diagnostics);
+                                   std::FILE* diagnostics, const OfflineContext& context = {});
+
+// The first pass of an offline run with online lookups: reads the file through the same
+// detectors with no output and returns the lookups they and the engine's warming ask for
+// (external addresses and registered domains, each once, detector priority kept), so that they
+// can be resolved before the detection pass judges anything.
+Result<std::vector<intel::LookupRequest>> collect_lookups(const OfflineOptions& options);
 
 // The summary as printed on stderr: packets, bytes, rate, start-up, alerts by category,
 // anomalies, evictions, memory.

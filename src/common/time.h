@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -38,5 +39,13 @@ struct Duration {
 constexpr Timestamp operator+(Timestamp t, Duration d) { return {t.ns + d.ns}; }
 constexpr Timestamp operator-(Timestamp t, Duration d) { return {t.ns - d.ns}; }
 constexpr Duration operator-(Timestamp a, Timestamp b) { return {a.ns - b.ns}; }
+
+// The wall clock now: for times that are not a packet's (arrival, rule expiry, heartbeats). The
+// packet path never calls it.
+inline Timestamp wall_now() {
+    return Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count()};
+}
 
 }  // namespace sentinel

@@ -61,12 +61,6 @@ constexpr const char* kCiphers =
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using WsStream = websocket::stream<TlsStream>;
 
-Timestamp wall_now() {
-    return Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()};
-}
-
 bool is_timeout(const error_code& ec) {
     return ec == beast::error::timeout || ec == net::error::timed_out;
 }

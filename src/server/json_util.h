@@ -13,12 +13,6 @@ namespace sentinel::server {
 
 using Json = nlohmann::ordered_json;
 
-inline Timestamp wall_now() {
-    return Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()};
-}
-
 // Every request body and WebSocket message is read through json_input: at most 32 levels deep,
 // so the recursive parts of nlohmann (copy, dump) stay within a small stack. The error is what a
 // client is told: the original's "Bad request" for broken JSON, the limit and the field otherwise.

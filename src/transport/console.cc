@@ -52,12 +52,6 @@ std::string dump(const nlohmann::ordered_json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-Timestamp wall_now() {
-    return Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()};
-}
-
 // One JSON object per log line, with the message escaped properly (a pattern cannot do that).
 class JsonFormatter final : public spdlog::formatter {
   public:

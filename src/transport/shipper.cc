@@ -41,12 +41,6 @@ std::chrono::steady_clock::time_point to_time_point(double seconds) {
             std::chrono::duration<double>(seconds)));
 }
 
-Timestamp wall_now() {
-    return Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count()};
-}
-
 // Permanent: the server will never take this alert, so retrying would block the spool forever.
 bool is_permanent_rejection(long status) {
     return status >= 400 && status < 500 && status != 401 && status != 404 && status != 408 &&

@@ -91,6 +91,29 @@ std::optional<Report> Cache::get(const std::string& key, int64_t now) {
     return r;
 }
 
+Status Cache::for_each_valid(int64_t now,
+                             const std::function<void(const std::string& key, const Report&)>& fn) {
+    Statement s(db_,
+                "SELECT key, malicious, suspicious, reputation, not_found, expires_at FROM reports"
+                " WHERE expires_at > ?1 ORDER BY expires_at");
+    if (!s.ok()) {
+        return Status::error(sqlite3_errmsg(db_));
+    }
+    sqlite3_bind_int64(s.get(), 1, now);
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+        Report r;
+        const std::string key = column_text(s.get(), 0);
+        r.malicious = static_cast<uint32_t>(sqlite3_column_int64(s.get(), 1));
+        r.suspicious = static_cast<uint32_t>(sqlite3_column_int64(s.get(), 2));
+        r.reputation = static_cast<int32_t>(sqlite3_column_int64(s.get(), 3));
+        r.not_found = sqlite3_column_int64(s.get(), 4) != 0;
+        r.expires_at = sqlite3_column_int64(s.get(), 5);
+        fn(key, r);
+    }
+    return rc == SQLITE_DONE ? Status::ok() : Status::error(sqlite3_errmsg(db_));
+}
+
 Status Cache::put(const std::string& key, const Report& r) {
     Statement s(db_,
                 "INSERT OR REPLACE INTO reports(key, malicious, suspicious, harmless, undetected,"

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,10 @@ class Cache {
     // A stored answer that has not expired at now (seconds since the epoch).
     std::optional<Report> get(const std::string& key, int64_t now);
     Status put(const std::string& key, const Report& report);
+    // Every stored answer that has not expired at now, soonest expiry first (so that, loaded into
+    // an LRU in this order, the longest-lived answers are the ones a small table keeps).
+    Status for_each_valid(int64_t now,
+                          const std::function<void(const std::string& key, const Report&)>& fn);
     // Drops expired answers and keeps at most max_rows (oldest expiry first).
     Status prune(int64_t now, uint64_t max_rows);
     uint64_t size();

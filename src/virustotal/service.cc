@@ -1,10 +1,12 @@
 #include "virustotal/service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "common/log.h"
@@ -42,6 +44,133 @@ Status ReputationService::start() {
         return Status::error(std::string("the reputation thread could not start: ") + e.what());
     }
     return Status::ok();
+}
+
+Status ReputationService::prepare() {
+    if (thread_.joinable()) {
+        return Status::error("prepare() must come before start()");
+    }
+    if (!feeds_.empty()) {
+        reload_feeds();
+    }
+    if (cache_ != nullptr) {
+        const Clock& clock = options_.clock != nullptr ? *options_.clock : system_clock_;
+        const int64_t now_s = clock.now_ms() / 1000;
+        std::vector<Outcome> outcomes;
+        const Status s =
+            cache_->for_each_valid(now_s, [&](const std::string& key, const Report& r) {
+                Outcome o;
+                const bool ip = key.starts_with("ip:");
+                if (!ip && !key.starts_with("domain:")) {
+                    return;
+                }
+                o.lookup.kind = ip ? intel::LookupKind::kIp : intel::LookupKind::kDomain;
+                o.lookup.indicator = key.substr(ip ? 3 : 7);
+                o.found = true;
+                o.report = r;
+                o.ttl_seconds = static_cast<uint32_t>(std::max<int64_t>(r.expires_at - now_s, 1));
+                outcomes.push_back(std::move(o));
+                if (outcomes.size() >= 1024) {
+                    deliver(outcomes);
+                    absorb_now();
+                }
+            });
+        deliver(outcomes);
+        absorb_now();
+        if (!s.is_ok()) {
+            SENTINEL_LOG(warn, "reputation", "cached answers could not be read: {}", s.message());
+        }
+    }
+    local_.poll();
+    return Status::ok();
+}
+
+void ReputationService::absorb_now() {
+    // The packet side takes results through its ring; before capture starts this thread is the
+    // packet thread, so it can empty the ring itself as often as the backlog needs.
+    while (!backlog_.empty()) {
+        local_.poll();
+        while (!backlog_.empty() && local_.give_result(backlog_.front())) {
+            backlog_.pop_front();
+        }
+    }
+    local_.poll();
+}
+
+ResolveReport ReputationService::resolve(const std::vector<intel::LookupRequest>& wanted,
+                                         double max_seconds) {
+    ResolveReport report;
+    report.wanted = wanted.size();
+    if (worker_ == nullptr || thread_.joinable()) {
+        report.unresolved = wanted.size();
+        report.why_unresolved = worker_ == nullptr ? "no API key" : "already running";
+        return report;
+    }
+    const Clock& clock = options_.clock != nullptr ? *options_.clock : system_clock_;
+    const int64_t deadline =
+        clock.now_ms() + static_cast<int64_t>(std::max(0.0, max_seconds) * 1e3);
+    // Detector endpoints first: with a time limit they are the ones that change alerts.
+    std::vector<const intel::LookupRequest*> order;
+    order.reserve(wanted.size());
+    for (const auto& w : wanted) {
+        if (w.priority == intel::Priority::kDetector) {
+            order.push_back(&w);
+        }
+    }
+    for (const auto& w : wanted) {
+        if (w.priority != intel::Priority::kDetector) {
+            order.push_back(&w);
+        }
+    }
+    const uint64_t cache_hits_before = worker_->counters().cache_hits.load();
+    std::vector<Outcome> outcomes;
+    size_t next = 0;
+    uint64_t answered = 0;
+    uint64_t failed = 0;
+    const auto take = [&] {
+        for (const Outcome& o : outcomes) {
+            (o.found ? answered : failed) += 1;
+        }
+        deliver(outcomes);
+        absorb_now();
+    };
+    while (true) {
+        while (next < order.size() && worker_->queued() < options_.queue_capacity) {
+            const intel::LookupRequest& r = *order[next++];
+            Lookup lookup;
+            lookup.kind = r.kind;
+            lookup.indicator =
+                r.kind == intel::LookupKind::kIp ? r.ip.to_string() : std::string(r.domain.view());
+            worker_->submit(lookup, intel::Priority::kDetector, outcomes);
+        }
+        take();
+        if (worker_->queued() == 0 && next == order.size()) {
+            break;
+        }
+        const int64_t now = clock.now_ms();
+        if (now >= deadline) {
+            report.why_unresolved = "time limit";
+            break;
+        }
+        if (worker_->next_due_ms() <= now) {
+            worker_->step(outcomes);
+            continue;
+        }
+        const int64_t wait = std::min<int64_t>({worker_->next_due_ms() - now, deadline - now, 200});
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+    }
+    if (worker_->disabled()) {
+        local_.disable_lookups();
+        report.why_unresolved = "API key rejected";
+    } else if (worker_->counters().quota_left.load() == 0 && failed > 0) {
+        report.why_unresolved = "daily quota";
+    } else if (failed > 0 && report.why_unresolved.empty()) {
+        report.why_unresolved = "errors";
+    }
+    report.cached = worker_->counters().cache_hits.load() - cache_hits_before;
+    report.looked_up = answered >= report.cached ? answered - report.cached : 0;
+    report.unresolved = report.wanted - std::min<uint64_t>(report.wanted, answered);
+    return report;
 }
 
 void ReputationService::stop() {

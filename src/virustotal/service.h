@@ -41,6 +41,15 @@ struct ReputationStats {
     uint64_t feed_bad_lines = 0;  // in the last load of every feed
 };
 
+// What resolve() achieved.
+struct ResolveReport {
+    uint64_t wanted = 0;         // distinct endpoints the first pass asked about
+    uint64_t cached = 0;         // answered by the persistent cache
+    uint64_t looked_up = 0;      // answered by VirusTotal now
+    uint64_t unresolved = 0;     // no answer: treated as CLEAN
+    std::string why_unresolved;  // "time limit", "daily quota", "API key rejected", "errors"
+};
+
 // Knobs that are not in the config file (tests, embedding).
 struct ServiceOptions {
     std::string ca_file;           // CA bundle for the VirusTotal connection; empty: system store
@@ -71,7 +80,20 @@ class ReputationService final : public intel::ReputationView {
     }
     void poll() override { local_.poll(); }
 
-    // Starts the background thread (feeds are loaded by it at once). Call once.
+    // Makes what is known locally apply from the first packet: loads the feeds and the unexpired
+    // answers of the persistent VirusTotal cache into the packet-side tables. Call on the packet
+    // thread before the first packet and before start(); without it the feeds arrive with the
+    // background thread's first round and cached answers with each endpoint's first lookup.
+    Status prepare();
+    // Resolves `wanted` (the lookups a first pass over a capture file asked for) before the
+    // detection pass: cached answers at once, the rest through VirusTotal within the rate limit
+    // and the daily quota, for at most `max_seconds`. Blocks; call on the packet thread after
+    // prepare() and before start(). Endpoints left unresolved stay CLEAN and are counted.
+    ResolveReport resolve(const std::vector<intel::LookupRequest>& wanted, double max_seconds);
+    // No lookups from now on (a replayed file whose endpoints were resolved beforehand): the
+    // verdicts already known stay.
+    void freeze() { local_.disable_lookups(); }
+    // Starts the background thread (it loads the feeds at once unless prepare() did). Call once.
     Status start();
     // Stops and joins the background thread, cancelling a request in flight. Idempotent.
     void stop();
@@ -87,6 +109,8 @@ class ReputationService final : public intel::ReputationView {
 
     void run();
     void reload_feeds();
+    // Hands finished results to the packet side and absorbs them (packet thread, before start).
+    void absorb_now();
     void deliver(std::vector<Outcome>& outcomes);
 
     ServiceOptions options_;

@@ -14,6 +14,10 @@ Result<std::unique_ptr<Cache>> Cache::open(const std::string& /*path*/) {
 Cache::~Cache() = default;
 std::optional<Report> Cache::get(const std::string&, int64_t) { return std::nullopt; }
 Status Cache::put(const std::string&, const Report&) { return Status::ok(); }
+Status Cache::for_each_valid(int64_t,
+                             const std::function<void(const std::string&, const Report&)>&) {
+    return Status::ok();
+}
 Status Cache::prune(int64_t, uint64_t) { return Status::ok(); }
 uint64_t Cache::size() { return 0; }
 uint32_t Cache::used_on(int64_t) { return 0; }
