@@ -62,7 +62,8 @@ class ReputationView {
     virtual ~ReputationView() = default;
 
     virtual Verdict ip(const IpAddress& address) const = 0;
-    // Domain names are compared lower-case without a trailing dot.
+    // Domain names are compared lower-case without a trailing dot. A verdict for a domain covers
+    // its subdomains, so callers ask with the whole name they saw.
     virtual Verdict domain(std::string_view name) const = 0;
 
     // Asks for a lookup of an external address; internal addresses are ignored. Never blocks;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cctype>
 #include <map>
 #include <string>
 #include <vector>
@@ -89,7 +90,9 @@ inline decode::Packet arp(double t, uint16_t opcode, const char* sender_ip, MacA
     return p;
 }
 
-// Reputation with verdicts set by the test; remembers every request.
+// Reputation with verdicts set by the test; remembers every request. A domain's verdict covers
+// its subdomains (the most severe listing of the name or a parent wins), as in
+// intel::LocalReputation; names are compared lower-case without a trailing dot.
 class FakeReputation final : public intel::ReputationView {
   public:
     intel::Verdict ip(const IpAddress& a) const override {
@@ -97,8 +100,23 @@ class FakeReputation final : public intel::ReputationView {
         return it == ips.end() ? intel::Verdict{} : it->second;
     }
     intel::Verdict domain(std::string_view name) const override {
-        const auto it = domains.find(std::string(name));
-        return it == domains.end() ? intel::Verdict{} : it->second;
+        std::string lower(name);
+        for (char& c : lower) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        if (!lower.empty() && lower.back() == '.') {
+            lower.pop_back();
+        }
+        intel::Verdict best;
+        for (std::string_view rest = lower; !rest.empty();) {
+            const auto it = domains.find(std::string(rest));
+            if (it != domains.end() && it->second.tier > best.tier) {
+                best = it->second;
+            }
+            const size_t dot = rest.find('.');
+            rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+        }
+        return best;
     }
     void request(const IpAddress& a, intel::Priority p) override { requests.push_back({a, p}); }
     void request_domain(std::string_view name, intel::Priority p) override {

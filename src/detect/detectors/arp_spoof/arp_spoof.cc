@@ -17,10 +17,10 @@ namespace {
 // by reputation: the endpoints are local.
 //
 // Improved rules (arpwatch-style state): each IP keeps its current and previous MAC. A change
-// to a MAC never seen for that IP is HIGH (legitimate changes happen: a new NIC, DHCP reuse);
-// a flip-flop back to the previous MAC is CRITICAL (two stations claim the address in turn, the
-// poisoning pattern); an ARP packet whose sender MAC disagrees with its link-layer source is
-// CRITICAL (a forged binding). New pairs are learnt silently.
+// to a MAC never seen for that IP, a flip-flop back to the previous MAC (two stations claim the
+// address in turn, the poisoning pattern) and an ARP packet whose sender MAC disagrees with its
+// link-layer source (a forged binding) each have their own message, all CRITICAL as in the
+// original. New pairs are learnt silently.
 class ArpSpoof final : public Detector {
   public:
     const DetectorInfo& info() const override { return kInfo; }

@@ -161,8 +161,10 @@ class DnsTunnel final : public Detector {
         for (size_t i = 0; i < n; ++i) {
             lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
         }
-        // Reputation of the registered domain: a tunnel's random subdomains are never in any
-        // cache, the domain they hang off may be.
+        // Lookups ask for the registered domain: a tunnel's random subdomains are never in any
+        // cache, the domain they hang off may be. The verdict is asked for the whole name, which
+        // covers its parents: a zone listed below the registered domain (a tunnel delegated to
+        // t.<domain>) applies as well as the registered domain itself.
         const std::string_view domain = intel::registered_domain({lower, n});
         ctx.warm_domain(domain);
         if (improved_) {
@@ -173,7 +175,7 @@ class DnsTunnel final : public Detector {
         if (data_len < min_threshold_) {
             return;
         }
-        const intel::Verdict v = ctx.reputation().domain(domain);
+        const intel::Verdict v = ctx.reputation().domain({lower, n});
         if (data_len < intel::scale_threshold(threshold_, v.tier)) {
             return;
         }
@@ -278,7 +280,7 @@ class DnsTunnel final : public Detector {
             return;
         }
         // Without a registered domain there is nothing a reputation service could know.
-        const intel::Verdict v = has_domain ? ctx.reputation().domain(domain) : intel::Verdict{};
+        const intel::Verdict v = has_domain ? ctx.reputation().domain(lower) : intel::Verdict{};
         const bool one_name = name_bits >= intel::scale_threshold(name_bits_, v.tier);
         if (!one_name && total < intel::scale_threshold(info_bits_, v.tier)) {
             return;
