@@ -17,7 +17,8 @@ namespace {
 
 std::string feeds_text(const virustotal::ReputationStats& stats) {
     return stats.feed_reloads == 0 ? "no feeds"
-                                   : fmt::format("feeds with {} entries", stats.feed_entries);
+                                   : fmt::format("feeds with {} {}", stats.feed_entries,
+                                                 stats.feed_entries == 1 ? "entry" : "entries");
 }
 
 }  // namespace

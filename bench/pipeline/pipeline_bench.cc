@@ -260,7 +260,8 @@ int main(int argc, char** argv) {
     }
     if (files.empty()) {
         const char* dir = std::getenv("SENTINEL_PCAP_DIR");
-        const std::string base = dir != nullptr ? dir : "/work/shared/pcaps";
+        // Beside the checkout, like the tests (SENTINEL_PCAP_DIR is the configured location).
+        const std::string base = dir != nullptr ? dir : SENTINEL_PCAP_DIR;
         files.push_back(base + "/large/DERIVED_concat_316_real_captures.pcap");
     }
 

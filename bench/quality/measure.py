@@ -102,7 +102,7 @@ def main():
     parser.add_argument("--verbose", action="store_true", help="list every scored pair")
     args = parser.parse_args()
     if not os.path.isdir(args.pcaps):
-        args.pcaps = "/work/shared/pcaps"
+        sys.exit(f"no reference captures at {args.pcaps} (set SENTINEL_PCAP_DIR or --pcaps)")
 
     modes = ("original", "improved")
     # score[mode][category] = Counter(tp, miss, fp, fp_alerts)

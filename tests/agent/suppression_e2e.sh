@@ -8,7 +8,6 @@
 set -euo pipefail
 bin=$1
 pcap="$2/port_scan/evilfingers_nmap_sT.pcap"
-[ -f "$pcap" ] || pcap="/work/shared/pcaps/port_scan/evilfingers_nmap_sT.pcap"  # as golden_test
 category="PORT SCAN"
 source_ip="192.168.1.10"
 [ -f "$pcap" ] || { echo "SKIPPED: $pcap not found"; exit 77; }

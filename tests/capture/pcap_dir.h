@@ -16,7 +16,11 @@ inline std::filesystem::path pcap_dir() {
         return configured;
     }
 #endif
-    const fs::path fallback = "/work/shared/pcaps";
+#ifdef SENTINEL_SOURCE_DIR
+    const fs::path fallback = fs::path(SENTINEL_SOURCE_DIR) / ".." / "shared" / "pcaps";
+#else
+    const fs::path fallback = "../shared/pcaps";
+#endif
     if (fs::exists(fallback / "MANIFEST.md", ec)) {
         return fallback;
     }

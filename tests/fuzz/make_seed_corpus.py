@@ -2,7 +2,7 @@
 """Writes the seed corpus of the fuzz_decode target (tests/fuzz/corpus/fuzz_decode/).
 
 Seeds are real frames taken from small reference captures (classic pcap files of
-/work/shared/pcaps, see its MANIFEST.md) plus crafted malformed frames. Input format
+../shared/pcaps beside the checkout, see its MANIFEST.md) plus crafted malformed frames. Input format
 (fuzz_pipeline.h): first byte = link-type index (| 0x80 when cut by the snap length), then the
 frame. Usage: make_seed_corpus.py [PCAP_DIR] [OUT_DIR]
 """
@@ -229,7 +229,7 @@ def crafted():
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    pcap_dir = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/pcaps"
+    pcap_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "..", "..", "shared", "pcaps")
     out_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "corpus", "fuzz_decode")
     os.makedirs(out_dir, exist_ok=True)
     seeds = real_seeds(pcap_dir)

@@ -31,7 +31,7 @@ fs::path pcap_dir() {
     if (!configured.empty() && fs::exists(configured / "MANIFEST.md")) {
         return configured;
     }
-    return "/work/shared/pcaps";
+    return fs::path(SENTINEL_SOURCE_DIR) / ".." / "shared" / "pcaps";  // beside the checkout
 }
 
 std::vector<std::string> case_names() {

@@ -1,7 +1,7 @@
 // A stand-in for sentinel-server that implements docs/api.md's GUI and agent routes with
 // in-memory data, so the dashboard can be developed and tested before (or without) the real
 // server. Node built-ins only; the WebSocket is a minimal RFC 6455 server (text frames out,
-// close/ping in). It also implements the alert-management contract (/work/briefs/manage.md):
+// close/ping in). It also implements the alert-management contract (docs/api.md, docs/dashboard.md):
 // users and roles, per-user tokens, the audit log, suppression rules, acknowledge/resolve and
 // alert groups, with the same status codes and JSON error bodies as the real server.
 import { createHash, randomBytes } from 'node:crypto';

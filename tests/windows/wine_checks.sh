@@ -47,7 +47,7 @@ unit)
 
 agent_read)
   captures=("$trace" "$src/tests/traces/dig_long_label_tunnel.pcap" "$src/tests/traces/arpspoof_with_baseline.pcap")
-  pcapng=$(find /work/shared/pcaps -name '*.pcapng' -size -3M 2>/dev/null | sort | head -1)
+  pcapng=$(find "${SENTINEL_PCAPS:-$src/../shared/pcaps}" -name '*.pcapng' -size -3M 2>/dev/null | sort | head -1)
   [ -n "$pcapng" ] && captures+=("$pcapng")
   for f in "${captures[@]}"; do
     (cd "$work" && wine "$exe" --read "$f" --output jsonl --no-progress >win.jsonl 2>win.err) ||
