@@ -142,14 +142,23 @@ TEST(BruteForce, EdgesAndMessage) {
 }
 
 TEST(BruteForce, CountsPerServicePortAndOnlyListedPorts) {
+    // 29 SYNs to each of two listed ports (58 in all) stay below the threshold of 30 per port;
+    // 40 to each of two unlisted ports count for nothing.
     Harness h("brute_force", original_rules());
-    for (int i = 0; i < 20; ++i) {
+    for (int i = 0; i < 29; ++i) {
         h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 22));
         h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 3389));
-        h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 80));
-        h.feed(syn(10 + i * 0.1, "10.0.0.5", "10.0.0.6", 8443));
+    }
+    for (int i = 0; i < 40; ++i) {
+        h.feed(syn(13 + i * 0.1, "10.0.0.5", "10.0.0.6", 80));
+        h.feed(syn(13 + i * 0.1, "10.0.0.5", "10.0.0.6", 8443));
     }
     EXPECT_EQ(h.count(), 0u);
+    EXPECT_EQ(h.engine.packets(), 138u);
+    // The 30th SYN to one listed port fires.
+    h.feed(syn(17, "10.0.0.5", "10.0.0.6", 3389));
+    ASSERT_EQ(h.count(), 1u);
+    EXPECT_EQ(h.last().message, "10.0.0.5 -> 30 attempts on port 3389/RDP in 30s");
 }
 
 TEST(BruteForce, WindowBoundaryAndCooldownSharedAcrossPorts) {

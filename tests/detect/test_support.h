@@ -150,13 +150,15 @@ inline config::DetectorConfig original_rules(config::DetectorConfig c = {}) {
     return c;
 }
 
-// An engine running only the named detector, with default config unless changed.
+// An engine running only the named detector, with default config unless changed. A config the
+// detector refuses fails the test (a negative test that never ran its detector proves nothing).
 struct Harness {
     explicit Harness(const std::string& detector, config::DetectorConfig c = {})
         : engine(reputation, sink) {
         config = c;
         const Status s = engine.configure(config, builtin_registry(), {detector});
         ok = s.is_ok();
+        EXPECT_TRUE(ok) << detector << " refused its config: " << s.message();
     }
     void feed(const decode::Packet& p) { engine.on_packet(p); }
     size_t count() const { return sink.alerts.size(); }
