@@ -68,10 +68,9 @@ std::vector<json> of(const AgentRun& r, const std::string& category) {
 class ReadReputation : public ::testing::Test {
   protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("agent_reputation_" + std::to_string(::getpid()) +
-                                            "_" + ::testing::UnitTest::GetInstance()
-                                                      ->current_test_info()
-                                                      ->name());
+        dir_ = fs::temp_directory_path() /
+               ("agent_reputation_" + std::to_string(::getpid()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
         fs::create_directories(dir_ / "state");
     }
@@ -95,8 +94,8 @@ class ReadReputation : public ::testing::Test {
 // and the message names the feed. The SYN-flood rule scales the same way (200 × 0.10 = 20).
 TEST_F(ReadReputation, FeedAppliesFromTheFirstPacket) {
     std::ofstream(dir_ / "scanners.txt") << "# test feed\n192.168.1.10\n";
-    write_config({{"intel_feeds", {{{"path", (dir_ / "scanners.txt").string()},
-                                    {"tier", "CRITICAL"}}}}});
+    write_config(
+        {{"intel_feeds", {{{"path", (dir_ / "scanners.txt").string()}, {"tier", "CRITICAL"}}}}});
     const std::string capture = pcap("port_scan/evilfingers_nmap_sS.pcap");
 
     const AgentRun with = agent("--config sentinel_config.json --read " + capture, dir_);
@@ -131,9 +130,9 @@ TEST_F(ReadReputation, FeedAppliesFromTheFirstPacket) {
 // CRITICAL; a second run answers from the persistent cache without a request.
 TEST_F(ReadReputation, VirusTotalAnswersAreResolvedBeforeDetection) {
     sentinel::virustotal::testing::StubServer vt;
-    vt.set_script({{"key", "offline-test-key"},
-                   {"responses",
-                    {{"ip_addresses/203.0.113.10", {{{"status", 200}, {"malicious", 9}}}}}}});
+    vt.set_script(
+        {{"key", "offline-test-key"},
+         {"responses", {{"ip_addresses/203.0.113.10", {{{"status", 200}, {"malicious", 9}}}}}}});
     write_config({{"virustotal_api_key", "offline-test-key"},
                   {"virustotal_base_url", vt.base_url()},
                   {"virustotal_ca_file", vt.ca_file()},
@@ -166,9 +165,9 @@ TEST_F(ReadReputation, UnresolvedEndpointsAreCountedNotHidden) {
                   {"virustotal_base_url", vt.base_url()},
                   {"virustotal_ca_file", vt.ca_file()},
                   {"vt_requests_per_minute", 1}});
-    const AgentRun r = agent("--config sentinel_config.json --lookup-wait 0 --read " +
-                            trace("hydra_ssh_48tasks.pcap"),
-                        dir_);
+    const AgentRun r = agent(
+        "--config sentinel_config.json --lookup-wait 0 --read " + trace("hydra_ssh_48tasks.pcap"),
+        dir_);
     ASSERT_EQ(r.status, 0) << r.summary;
     EXPECT_EQ(of(r, "BRUTE FORCE").front()["level"], "HIGH");
     EXPECT_NE(r.summary.find("1 unresolved (time limit) and judged CLEAN"), std::string::npos)
