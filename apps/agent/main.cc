@@ -45,7 +45,7 @@ int list_interfaces() {
 
 }  // namespace
 
-// The Windows service (seed-behavior.md 7.3).
+// The Windows service (docs/windows.md).
 sentinel::platform::ServiceSpec service_spec() {
     return {.name = "NetSentinelAgent",
             .display_name = "NetSentinel Network Monitor Agent",
@@ -58,7 +58,7 @@ struct TrayContext {
     std::string server;
 };
 
-// "Show Status" (seed-behavior.md 7.2).
+// "Show Status" (docs/windows.md).
 std::string tray_status(void* context) {
     const auto* tray = static_cast<const TrayContext*>(context);
     return sentinel::agent::format_status(tray->progress, tray->server);

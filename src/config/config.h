@@ -8,7 +8,7 @@
 
 namespace sentinel::config {
 
-// Detector settings: the original's keys and defaults (seed-behavior.md §2.1), plus the caps that
+// Detector settings: the original's keys and defaults (docs/config.md), plus the caps that
 // keep per-address state bounded. Windows and the cooldown are in seconds of packet time.
 struct DetectorConfig {
     double port_scan_window = 10;
@@ -174,7 +174,7 @@ std::string describe(const Config& config);
 std::string agent_connect_host(const Config& config);
 
 // Ok when api_key holds at least 16 characters. The server and agents call it at start-up so that
-// an empty or trivial key never disables authentication (seed S5); the message says how to fix it.
+// an empty or trivial key never disables authentication; the message says how to fix it.
 Status check_api_key(const Config& config);
 
 // An absolute path for a path taken from the config: absolute paths are kept, relative ones are

@@ -10,7 +10,7 @@
 
 namespace sentinel::intel {
 
-// Reputation tiers of the original (seed-behavior.md §6), most severe last.
+// Reputation tiers of the original (docs/reputation.md), most severe last.
 enum class Tier : uint8_t { kClean = 0, kLow = 1, kMedium = 2, kHigh = 3, kCritical = 4 };
 
 std::string_view to_string(Tier t);  // "CLEAN", "LOW", "MEDIUM", "HIGH", "CRITICAL"

@@ -1,4 +1,4 @@
-// The Windows agent's notification-area icon (seed-behavior.md 7.2), on a thread of its own with
+// The Windows agent's notification-area icon (docs/windows.md), on a thread of its own with
 // a hidden window for the icon's messages.
 #include "platform/platform.h"
 
@@ -75,7 +75,7 @@ void show_status(HWND window) {
     ::Shell_NotifyIconW(NIM_MODIFY, &balloon);
 }
 
-// The icon's menu, the original's items (seed-behavior.md 7.2); the caller destroys it.
+// The icon's menu, the original's items (docs/windows.md); the caller destroys it.
 HMENU build_menu() {
     HMENU menu = ::CreatePopupMenu();
     if (menu == nullptr) {

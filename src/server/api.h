@@ -20,7 +20,7 @@
 
 namespace sentinel::server {
 
-// Limits of the original agent API (seed-behavior.md §3.3), in characters.
+// Limits of the agent API (docs/api.md), in characters.
 inline constexpr size_t kMaxAgentId = 64;
 inline constexpr size_t kMaxHostname = 253;
 inline constexpr size_t kMaxCategory = 2048;

@@ -21,7 +21,7 @@ namespace sentinel::transport {
 class HttpClient;
 class Spool;
 
-// What the agent reports about itself in each heartbeat (seed §5.7 plus ours, api.md). The
+// What the agent reports about itself in each heartbeat (docs/api.md). The
 // shipper adds identity, version, uptime and its own spool figures.
 struct AgentStats {
     uint64_t packets = 0;

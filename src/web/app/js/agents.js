@@ -1,5 +1,5 @@
 // Agents tab: one card per agent, kept by agent_id and updated in place; relative times are
-// refreshed every second so a silent agent visibly ages (F13). Online/offline comes from the
+// refreshed every second so a silent agent visibly ages. Online/offline comes from the
 // server, which pushes the list itself when an agent passes agent_offline_after.
 import { date_time, el, fmt_bytes, fmt_duration, fmt_int, relative_time } from './util.js';
 

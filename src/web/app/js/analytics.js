@@ -1,5 +1,5 @@
 // Analytics tab: severity donut (all time), top sources, 60-minute alert rate (uPlot area chart)
-// and the full category breakdown. Everything follows live stats/timeline pushes (B10), redrawn
+// and the full category breakdown. Everything follows live stats/timeline pushes, redrawn
 // at most once per frame and only while the tab is visible.
 import { clear, el, fmt_int, frame_scheduler, kLevelColors, kLevels, level_class, render_bars } from './util.js';
 
