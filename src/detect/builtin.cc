@@ -12,7 +12,7 @@
 namespace sentinel::detect {
 
 void register_builtin(Registry& r) {
-    // The order the original agent ran its detectors in, so that equal alerts come out alike.
+    // The original agent's order: alerts fired by one packet come out in the same order.
     r.add("port_scan", &create_port_scan);
     r.add("syn_flood", &create_syn_flood);
     r.add("icmp_flood", &create_icmp_flood);
