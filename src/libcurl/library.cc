@@ -76,6 +76,22 @@ Result<const Library*> library() {
     return &g_loaded->library;
 }
 
+void apply_https_policy(const Library& lib, CURL* h, const HttpsPolicy& p) {
+    lib.easy_setopt(h, CURLOPT_PROTOCOLS_STR, p.allow_http || p.insecure ? "https,http" : "https");
+    lib.easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    lib.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, p.insecure ? 0L : 1L);
+    lib.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, p.insecure ? 0L : 2L);
+    if (!p.ca_file.empty()) {
+        lib.easy_setopt(h, CURLOPT_CAINFO, p.ca_file.c_str());
+        if (p.only_ca_file) {
+            lib.easy_setopt(h, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+        }
+    }
+    lib.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    lib.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    lib.easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+}
+
 bool loaded() {
     void* handle = ::dlopen(kFile, RTLD_NOW | RTLD_NOLOAD);
     if (handle == nullptr) {

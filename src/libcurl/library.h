@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <string>
+
 #include "common/status.h"
 
 namespace sentinel::libcurl {
@@ -33,5 +35,24 @@ Result<const Library*> library();
 
 // Whether libcurl is in this process already (for tests and the footprint figures).
 bool loaded();
+
+// How every HTTPS client of ours (the agent's shipper, VirusTotal lookups, the server's webhook)
+// sets up a connection, written once.
+struct HttpsPolicy {
+    // Trusted roots: a PEM file, or "" for the system store.
+    std::string ca_file;
+    // Trust ca_file alone, not also the system's directory of roots: the agent's own CA must not
+    // be replaceable by a public certificate for the same name.
+    bool only_ca_file = false;
+    // No verification at all (the agent's explicit --insecure only).
+    bool insecure = false;
+    // Also accept http:// URLs (a base URL the config allows to be http).
+    bool allow_http = false;
+};
+
+// Applies the policy to a handle: peer and host name verified (unless insecure), TLS 1.2 or
+// newer, the allowed schemes, no redirects, no signals, TCP_NODELAY (a small request must not
+// wait for Nagle; libcurl's default since 7.50, said here).
+void apply_https_policy(const Library& lib, CURL* handle, const HttpsPolicy& policy);
 
 }  // namespace sentinel::libcurl

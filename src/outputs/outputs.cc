@@ -1,6 +1,5 @@
 #include "outputs/outputs.h"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -72,7 +71,6 @@ Result<std::unique_ptr<Outputs>> Outputs::create(const config::Config& config, W
             }
         }
         wo.secret = o.webhook_secret;
-        curl_global_init(CURL_GLOBAL_DEFAULT);  // before any thread makes a handle
         WorkerOptions wb = base;
         wb.batch_max = std::min<size_t>(wb.batch_max, 50);  // keep requests small
         wb.max_rejected_retries = o.webhook_max_retries;

@@ -1,6 +1,5 @@
 #include "outputs/webhook.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "libcurl/library.h"
 #include "outputs/community_id.h"
 #include "schema/alert_json.h"
 
@@ -29,54 +29,52 @@ class WebhookSink final : public Sink {
     }
 
     std::optional<DeliveryError> deliver(const std::vector<std::string>& records) override {
+        auto loaded = libcurl::library();
+        if (!loaded) {
+            return DeliveryError{Failure::kTransient, "cannot load libcurl: " + loaded.error()};
+        }
+        const libcurl::Library& lib = **loaded;
         if (curl_ == nullptr) {
-            curl_ = curl_easy_init();
+            curl_ = lib.easy_init();
             if (curl_ == nullptr) {
                 return DeliveryError{Failure::kTransient, "HTTP client setup failed"};
             }
         }
         const std::string body = webhook_body(records);
         curl_slist* headers = nullptr;
-        headers = curl_slist_append(headers, "Content-Type: application/json");
-        headers = curl_slist_append(headers, "Expect:");
+        headers = lib.slist_append(headers, "Content-Type: application/json");
+        headers = lib.slist_append(headers, "Expect:");
         std::string signature;
         if (!o_.secret.empty()) {
             signature = "X-NetSentinel-Signature: " + webhook_signature(o_.secret, body);
-            headers = curl_slist_append(headers, signature.c_str());
+            headers = lib.slist_append(headers, signature.c_str());
         }
         CURL* c = curl_;
-        curl_easy_reset(c);
-        curl_easy_setopt(c, CURLOPT_URL, o_.url.c_str());
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(c, CURLOPT_USERAGENT, "NetSentinel-webhook/1");
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-        curl_easy_setopt(c, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-        if (!o_.ca_file.empty()) {
-            curl_easy_setopt(c, CURLOPT_CAINFO, o_.ca_file.c_str());
-        }
+        lib.easy_reset(c);
+        lib.easy_setopt(c, CURLOPT_URL, o_.url.c_str());
+        lib.easy_setopt(c, CURLOPT_POST, 1L);
+        lib.easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+        lib.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        lib.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+        lib.easy_setopt(c, CURLOPT_USERAGENT, "NetSentinel-webhook/1");
+        libcurl::HttpsPolicy https;
+        https.ca_file = o_.ca_file;  // "" = the system store
+        libcurl::apply_https_policy(lib, c, https);
         const auto timeout_ms = static_cast<long>(o_.timeout_s * 1000);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);  // libcurl's default since 7.50, said here
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_body);
+        lib.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+        lib.easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+        lib.easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_body);
         std::array<char, CURL_ERROR_SIZE> error{};
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error.data());
-        const CURLcode rc = curl_easy_perform(c);
-        curl_slist_free_all(headers);
+        lib.easy_setopt(c, CURLOPT_ERRORBUFFER, error.data());
+        const CURLcode rc = lib.easy_perform(c);
+        lib.slist_free_all(headers);
         if (rc != CURLE_OK) {
             return DeliveryError{Failure::kTransient, error[0] != '\0'
                                                           ? std::string(error.data())
-                                                          : std::string(curl_easy_strerror(rc))};
+                                                          : std::string(lib.easy_strerror(rc))};
         }
         long status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         if (status >= 200 && status < 300) {
             return std::nullopt;
         }
@@ -87,7 +85,8 @@ class WebhookSink final : public Sink {
 
     void close() override {
         if (curl_ != nullptr) {
-            curl_easy_cleanup(curl_);
+            // A handle exists only if the library was loaded.
+            (*libcurl::library())->easy_cleanup(curl_);
             curl_ = nullptr;
         }
     }

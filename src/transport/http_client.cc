@@ -131,7 +131,6 @@ HttpResult HttpClient::perform(bool post, std::string_view path, std::string_vie
     char error_buffer[CURL_ERROR_SIZE] = {};
     c.easy_setopt(curl, CURLOPT_URL, url.c_str());
     c.easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-    c.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     if (post) {
         c.easy_setopt(curl, CURLOPT_POST, 1L);
         c.easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
@@ -143,26 +142,12 @@ HttpResult HttpClient::perform(bool post, std::string_view path, std::string_vie
     c.easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
     c.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
     c.easy_setopt(curl, CURLOPT_TIMEOUT_MS, std::max(1L, timeout_ms));
-    c.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    c.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, options_.insecure ? "https,http" : "https");
     c.easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-    // libcurl's default since 7.50, said here: a small request must not wait for Nagle.
-    c.easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-    c.easy_setopt(curl, CURLOPT_SSLVERSION,
-                  static_cast<long>(CURL_SSLVERSION_TLSv1_2));  // minimum; 1.3 allowed
-    if (options_.insecure) {
-        c.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-        c.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-    } else {
-        c.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-        c.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-        c.easy_setopt(curl, CURLOPT_CAINFO, options_.ca_cert.c_str());
-        // Only our CA: a certificate from a public CA for the same name must not pass.
-        c.easy_setopt(curl, CURLOPT_CAPATH, nullptr);
-    }
-    if (options_.insecure && !options_.ca_cert.empty()) {
-        c.easy_setopt(curl, CURLOPT_CAINFO, options_.ca_cert.c_str());
-    }
+    libcurl::HttpsPolicy https;
+    https.ca_file = options_.ca_cert;
+    https.only_ca_file = true;  // a certificate from a public CA for the same name must not pass
+    https.insecure = options_.insecure;
+    libcurl::apply_https_policy(c, curl, https);
     c.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     c.easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
     c.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);

@@ -97,17 +97,12 @@ HttpResponse CurlTransport::get(const std::string& path) {
     c.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     c.easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
     c.easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-    c.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    c.easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);  // libcurl's default since 7.50, said here
     c.easy_setopt(curl, CURLOPT_TIMEOUT, options_.timeout_seconds);
     c.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options_.timeout_seconds);
-    c.easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-    c.easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    c.easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    c.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https,http");
-    if (!options_.ca_file.empty()) {
-        c.easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
-    }
+    libcurl::HttpsPolicy https;
+    https.ca_file = options_.ca_file;  // "" = the system store, which knows VirusTotal's CA
+    https.allow_http = true;           // virustotal_base_url may be http:// (config.md)
+    libcurl::apply_https_policy(c, curl, https);
     c.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     c.easy_setopt(curl, CURLOPT_WRITEDATA, &ex);
     c.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
