@@ -156,7 +156,13 @@ TEST_F(ShipperTest, PermanentRejectionDropsOnlyThatAlertAndCountsIt) {
     shipper->submit(alert(2));
     ASSERT_TRUE(eventually([&] { return shipper->counters().spool_depth == 3; }, kWait));
     command("up");
-    ASSERT_TRUE(eventually([&] { return shipper->counters().spool_depth == 0; }, kWait));
+    // The counters follow the spool's acknowledgement: wait for both, not the spool alone.
+    ASSERT_TRUE(eventually(
+        [&] {
+            const auto c = shipper->counters();
+            return c.spool_depth == 0 && c.rejected + c.delivered == 3;
+        },
+        kWait));
     EXPECT_EQ(stored_ids(), (std::vector<std::string>{"t0000", "t0002"}));
     EXPECT_EQ(shipper->counters().rejected, 1u);
     EXPECT_EQ(shipper->counters().delivered, 2u);
