@@ -9,7 +9,7 @@ cd "$root"
 seconds=${1:-30}
 shift || true
 all=(fuzz_decode fuzz_server_request fuzz_rule_json fuzz_config fuzz_spool fuzz_vt_reply fuzz_feeds
-     fuzz_ws_message)
+     fuzz_ws_message fuzz_vt_cache)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 jobs=${FUZZ_BUILD_JOBS:-2}

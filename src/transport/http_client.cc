@@ -11,9 +11,21 @@ namespace sentinel::transport {
 
 namespace {
 
+struct BodySink {
+    std::string* body;
+    size_t max;  // 0: no limit
+    bool too_long = false;
+};
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
-    return size * count;
+    auto* sink = static_cast<BodySink*>(user);
+    const size_t n = size * count;
+    if (sink->max != 0 && sink->body->size() + n > sink->max) {
+        sink->too_long = true;
+        return 0;  // aborts the transfer
+    }
+    sink->body->append(data, n);
+    return n;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -37,11 +49,22 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     return size * count;
 }
 
+struct Abort {
+    const std::atomic<double>* at;  // steady-clock seconds, or null
+    const std::atomic<bool>* cancel;
+};
+
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-    const auto* abort_at = static_cast<const std::atomic<double>*>(user);
+    const auto* abort = static_cast<const Abort*>(user);
+    if (abort->cancel != nullptr && abort->cancel->load()) {
+        return 1;
+    }
+    if (abort->at == nullptr) {
+        return 0;
+    }
     const double now =
         std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    return now >= abort_at->load() ? 1 : 0;
+    return now >= abort->at->load() ? 1 : 0;
 }
 
 bool is_tls_failure(CURLcode code) {
@@ -82,14 +105,14 @@ bool is_connect_failure(CURLcode code) {
 }  // namespace
 
 HttpClient::HttpClient(HttpOptions options, const libcurl::Library& lib)
-    : options_(std::move(options)), lib_(lib) {}
+    : options_(std::move(options)), lib_(&lib) {}
 
 HttpClient::~HttpClient() {
     if (curl_ != nullptr) {
-        lib_.easy_cleanup(static_cast<CURL*>(curl_));
+        lib_->easy_cleanup(static_cast<CURL*>(curl_));
     }
     if (header_list_ != nullptr) {
-        lib_.slist_free_all(static_cast<curl_slist*>(header_list_));
+        lib_->slist_free_all(static_cast<curl_slist*>(header_list_));
     }
 }
 
@@ -124,7 +147,7 @@ HttpResult HttpClient::perform(bool post, std::string_view path, std::string_vie
                                long timeout_ms, const std::atomic<double>* abort_at) {
     HttpResult result;
     CURL* curl = static_cast<CURL*>(curl_);
-    const libcurl::Library& c = lib_;
+    const libcurl::Library& c = *lib_;
     c.easy_reset(curl);  // keeps the live connection and session cache
 
     const std::string url = options_.base_url + std::string(path);
@@ -144,18 +167,20 @@ HttpResult HttpClient::perform(bool post, std::string_view path, std::string_vie
     c.easy_setopt(curl, CURLOPT_TIMEOUT_MS, std::max(1L, timeout_ms));
     c.easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     libcurl::HttpsPolicy https;
-    https.ca_file = options_.ca_cert;
+    https.ca_file = options_.ca_cert;  // "" only with trust_system_store: the system store
     https.only_ca_file = true;  // a certificate from a public CA for the same name must not pass
     https.insecure = options_.insecure;
     libcurl::apply_https_policy(c, curl, https);
     c.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    c.easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+    BodySink sink{&result.body, options_.max_body_bytes};
+    c.easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     c.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     c.easy_setopt(curl, CURLOPT_HEADERDATA, &result.retry_after);
-    if (abort_at != nullptr) {
+    Abort abort{abort_at, options_.cancel};
+    if (abort_at != nullptr || options_.cancel != nullptr) {
         c.easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
         c.easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-        c.easy_setopt(curl, CURLOPT_XFERINFODATA, abort_at);
+        c.easy_setopt(curl, CURLOPT_XFERINFODATA, &abort);
     }
 
     const CURLcode code = c.easy_perform(curl);
@@ -164,6 +189,10 @@ HttpResult HttpClient::perform(bool post, std::string_view path, std::string_vie
                          : is_connect_failure(code) ? FailureKind::kConnect
                                                     : FailureKind::kOther;
         result.error = error_buffer[0] != '\0' ? error_buffer : c.easy_strerror(code);
+        if (sink.too_long) {
+            result.failure = FailureKind::kOther;
+            result.error = "the answer is longer than " + std::to_string(sink.max) + " bytes";
+        }
         result.body.clear();
         result.retry_after.reset();
         return result;

@@ -22,6 +22,13 @@ struct HttpOptions {
     std::string user_agent = "NetSentinel-Agent";
     std::vector<std::string> headers;  // extra "Name: value" lines sent with every request
     long connect_timeout_ms = 10'000;
+    // With no ca_cert: verify the server against the system's trust store (a public service
+    // such as VirusTotal) instead of refusing to start.
+    bool trust_system_store = false;
+    // Set by another thread to cut a request in flight short (it then fails).
+    const std::atomic<bool>* cancel = nullptr;
+    // A longer answer body fails the request (kOther); 0: no limit.
+    size_t max_body_bytes = 0;
 };
 
 // Why a request got no HTTP answer.
@@ -43,12 +50,14 @@ struct HttpResult {
 };
 
 // Drops trailing '/' from the base URL and refuses what would send the API key in clear text or
-// to an unverified server (plain http, a missing CA file) unless insecure. Returns whether the
+// to an unverified server (plain http, a missing CA file unless trust_system_store) unless
+// insecure. Returns whether the
 // URL is https. Both clients (libcurl, WinHTTP) start with it.
 Result<bool> check_http_options(HttpOptions& options);
 
 // HTTPS requests (POST of JSON, GET) with libcurl: TLS 1.2 or newer, the server verified against
-// ca_cert only (not the system store) unless insecure; the standard proxy variables (https_proxy,
+// ca_cert only (not the system store; the system store only with trust_system_store and no
+// ca_cert) unless insecure; the standard proxy variables (https_proxy,
 // no_proxy) apply. One connection is kept alive between requests. Not thread-safe: one owner
 // thread.
 class HttpClient {
@@ -72,14 +81,15 @@ class HttpClient {
     const HttpOptions& options() const { return options_; }
 
   private:
-    HttpClient(HttpOptions options, const libcurl::Library& lib);
+    HttpClient(HttpOptions options, const libcurl::Library& lib);  // libcurl
+    explicit HttpClient(HttpOptions options);                      // WinHTTP
     // One request; `body` is sent only when `post`.
     HttpResult perform(bool post, std::string_view path, std::string_view body, long timeout_ms,
                        const std::atomic<double>* abort_at);
     HttpOptions options_;
-    const libcurl::Library& lib_;  // loaded on first use (libcurl/library.h)
-    void* curl_ = nullptr;         // CURL*
-    void* header_list_ = nullptr;  // curl_slist*
+    const libcurl::Library* lib_ = nullptr;  // libcurl, loaded on first use (libcurl/library.h)
+    void* curl_ = nullptr;                   // CURL*
+    void* header_list_ = nullptr;            // curl_slist*
 };
 
 }  // namespace sentinel::transport

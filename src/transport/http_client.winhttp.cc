@@ -251,7 +251,7 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(HttpOptions options) {
 
     auto state = std::make_unique<State>();
     state->https = https;
-    if (https && !options.insecure) {
+    if (https && !options.insecure && !options.ca_cert.empty()) {
         auto ca = wincert::load_certificate(options.ca_cert);
         if (!ca) {
             return Error{ca.error()};
@@ -357,10 +357,11 @@ HttpResult HttpClient::perform(bool post, std::string_view path, std::string_vie
         close_request();
         return fail(code, "cannot install the certificate check: ");
     }
-    if (s.https) {
+    if (s.https && (s.ca != nullptr || options_.insecure)) {
         // The system store does not hold our CA; on_status checks the chain against ca.crt.
         // In insecure mode every certificate problem is accepted.
-        // The host name is checked there too (names_host).
+        // The host name is checked there too (names_host). Without a CA file
+        // (trust_system_store), Schannel verifies the server against the system store alone.
         DWORD flags = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_CN_INVALID;
         if (options_.insecure) {
             flags |= SECURITY_FLAG_IGNORE_CERT_DATE_INVALID | SECURITY_FLAG_IGNORE_CERT_WRONG_USAGE;
@@ -376,11 +377,13 @@ HttpResult HttpClient::perform(bool post, std::string_view path, std::string_vie
     std::condition_variable wait_cv;
     bool done = false;
     std::thread watchdog;
-    if (abort_at != nullptr) {
+    const std::atomic<bool>* cancel = options_.cancel;
+    if (abort_at != nullptr || cancel != nullptr) {
         watchdog = std::thread([&] {
             std::unique_lock<std::mutex> lock(wait_mutex);
             while (!done) {
-                if (steady_now() >= abort_at->load()) {
+                if ((abort_at != nullptr && steady_now() >= abort_at->load()) ||
+                    (cancel != nullptr && cancel->load())) {
                     close_request();
                     return;
                 }
@@ -463,6 +466,15 @@ HttpResult HttpClient::perform(bool post, std::string_view path, std::string_vie
             break;
         }
         const size_t old = result.body.size();
+        if (options_.max_body_bytes != 0 && old + available > options_.max_body_bytes) {
+            finish();
+            result.failure = FailureKind::kOther;
+            result.error =
+                "the answer is longer than " + std::to_string(options_.max_body_bytes) + " bytes";
+            result.body.clear();
+            result.retry_after.reset();
+            return result;
+        }
         result.body.resize(old + available);
         DWORD read = 0;
         if (!::WinHttpReadData(request, result.body.data() + old, available, &read)) {

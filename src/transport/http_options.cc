@@ -30,7 +30,7 @@ Result<bool> check_http_options(HttpOptions& options) {
                      " is plain HTTP, which would send the API key unencrypted; use https:// "
                      "or --insecure"};
     }
-    if (https && !options.insecure) {
+    if (https && !options.insecure && !(options.ca_cert.empty() && options.trust_system_store)) {
         std::error_code ec;
         if (options.ca_cert.empty() || !std::filesystem::is_regular_file(options.ca_cert, ec)) {
             return Error{"CA certificate \"" + options.ca_cert +

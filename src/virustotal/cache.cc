@@ -30,6 +30,16 @@ std::string column_text(sqlite3_stmt* stmt, int column) {
 }  // namespace
 
 Result<std::unique_ptr<Cache>> Cache::open(const std::string& path) {
+    auto cache = SqliteCache::open(path);
+    if (!cache) {
+        return Error{cache.error()};
+    }
+    return std::unique_ptr<Cache>(std::move(cache.value()));
+}
+
+const char* Cache::file_name() { return "reputation.sqlite3"; }
+
+Result<std::unique_ptr<SqliteCache>> SqliteCache::open(const std::string& path) {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
         SQLITE_OK) {
@@ -39,7 +49,7 @@ Result<std::unique_ptr<Cache>> Cache::open(const std::string& path) {
         return Error{std::move(message)};
     }
     sqlite3_busy_timeout(db, 2000);
-    std::unique_ptr<Cache> cache(new Cache(db));
+    std::unique_ptr<SqliteCache> cache(new SqliteCache(db));
     const Status schema = cache->exec(
         "PRAGMA journal_mode=WAL;"
         "PRAGMA synchronous=NORMAL;"
@@ -54,9 +64,9 @@ Result<std::unique_ptr<Cache>> Cache::open(const std::string& path) {
     return cache;
 }
 
-Cache::~Cache() { sqlite3_close(db_); }
+SqliteCache::~SqliteCache() { sqlite3_close(db_); }
 
-Status Cache::exec(const char* sql) {
+Status SqliteCache::exec(const char* sql) {
     char* error = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
         std::string message = error != nullptr ? error : "unknown error";
@@ -66,7 +76,7 @@ Status Cache::exec(const char* sql) {
     return Status::ok();
 }
 
-std::optional<Report> Cache::get(const std::string& key, int64_t now) {
+std::optional<Report> SqliteCache::get(const std::string& key, int64_t now) {
     Statement s(db_,
                 "SELECT malicious, suspicious, harmless, undetected, reputation, country,"
                 " as_owner, not_found, expires_at FROM reports WHERE key = ?1 AND expires_at > ?2");
@@ -91,8 +101,8 @@ std::optional<Report> Cache::get(const std::string& key, int64_t now) {
     return r;
 }
 
-Status Cache::for_each_valid(int64_t now,
-                             const std::function<void(const std::string& key, const Report&)>& fn) {
+Status SqliteCache::for_each_valid(
+    int64_t now, const std::function<void(const std::string& key, const Report&)>& fn) {
     Statement s(db_,
                 "SELECT key, malicious, suspicious, reputation, not_found, expires_at FROM reports"
                 " WHERE expires_at > ?1 ORDER BY expires_at");
@@ -114,7 +124,7 @@ Status Cache::for_each_valid(int64_t now,
     return rc == SQLITE_DONE ? Status::ok() : Status::error(sqlite3_errmsg(db_));
 }
 
-Status Cache::put(const std::string& key, const Report& r) {
+Status SqliteCache::put(const std::string& key, const Report& r) {
     Statement s(db_,
                 "INSERT OR REPLACE INTO reports(key, malicious, suspicious, harmless, undetected,"
                 " reputation, country, as_owner, not_found, expires_at)"
@@ -140,7 +150,7 @@ Status Cache::put(const std::string& key, const Report& r) {
     return Status::ok();
 }
 
-Status Cache::prune(int64_t now, uint64_t max_rows) {
+Status SqliteCache::prune(int64_t now, uint64_t max_rows) {
     {
         Statement s(db_, "DELETE FROM reports WHERE expires_at <= ?1");
         sqlite3_bind_int64(s.get(), 1, now);
@@ -161,14 +171,14 @@ Status Cache::prune(int64_t now, uint64_t max_rows) {
     return Status::ok();
 }
 
-uint64_t Cache::size() {
+uint64_t SqliteCache::size() {
     Statement s(db_, "SELECT count(*) FROM reports");
     return sqlite3_step(s.get()) == SQLITE_ROW
                ? static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0))
                : 0;
 }
 
-uint32_t Cache::used_on(int64_t day) {
+uint32_t SqliteCache::used_on(int64_t day) {
     Statement s(db_, "SELECT used FROM budget WHERE day = ?1");
     sqlite3_bind_int64(s.get(), 1, day);
     return sqlite3_step(s.get()) == SQLITE_ROW
@@ -176,7 +186,7 @@ uint32_t Cache::used_on(int64_t day) {
                : 0;
 }
 
-Status Cache::set_used(int64_t day, uint32_t used) {
+Status SqliteCache::set_used(int64_t day, uint32_t used) {
     Statement s(db_, "INSERT OR REPLACE INTO budget(day, used) VALUES (?1, ?2)");
     sqlite3_bind_int64(s.get(), 1, day);
     sqlite3_bind_int64(s.get(), 2, used);

@@ -361,18 +361,18 @@ Result<std::unique_ptr<ReputationService>> make_reputation(const config::Config&
     if (ec) {
         return Error{"state directory " + state_dir + " cannot be created: " + ec.message()};
     }
-    auto cache = Cache::open((std::filesystem::path(state_dir) / "reputation.sqlite3").string());
+    auto cache = Cache::open((std::filesystem::path(state_dir) / Cache::file_name()).string());
     if (!cache) {
         return Error{cache.error()};
     }
     service->cache_ = std::move(cache.value());
 
-    CurlOptions curl;
-    curl.base_url = config.virustotal_base_url;
-    curl.api_key = key;
-    curl.ca_file = options.ca_file;
-    curl.abort = &service->stopping_;
-    service->transport_ = std::make_unique<CurlTransport>(std::move(curl));
+    TransportOptions http;
+    http.base_url = config.virustotal_base_url;
+    http.api_key = key;
+    http.ca_file = options.ca_file;
+    http.abort = &service->stopping_;
+    service->transport_ = make_transport(std::move(http));
 
     WorkerOptions w;
     w.requests_per_minute = config.vt_requests_per_minute;

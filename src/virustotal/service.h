@@ -65,7 +65,8 @@ struct ServiceOptions {
 
 // Reputation for the agent: VirusTotal lookups (when a key is configured) plus offline feeds.
 // The ReputationView methods belong to the packet thread and never block; start() launches one
-// background thread that owns libcurl, SQLite, the lookup queue and feed reloading.
+// background thread that owns the HTTP client, the persistent cache, the lookup queue and feed
+// reloading.
 class ReputationService final : public intel::ReputationView {
   public:
     ~ReputationService() override;
@@ -132,7 +133,8 @@ class ReputationService final : public intel::ReputationView {
 
 // Builds the service from the agent config. The VirusTotal key is VIRUSTOTAL_API_KEY from the
 // environment when set, else config.virustotal_api_key; without one only the feeds work. The
-// persistent cache lives in <state_dir>/reputation.sqlite3. Fails on an invalid feed tier or an
+// persistent cache lives in <state_dir>/<Cache::file_name()> (reputation.sqlite3 on Linux,
+// reputation.cache on Windows). Fails on an invalid feed tier or an
 // unusable state directory.
 Result<std::unique_ptr<ReputationService>> make_reputation(const config::Config& config,
                                                            const std::string& state_dir,

@@ -10,9 +10,6 @@ namespace sentinel::virustotal {
 
 namespace {
 
-constexpr const char* kUserAgent = "NetSentinel-Agent/4.0";
-constexpr size_t kMaxBody = 1 << 20;  // VirusTotal answers are a few KB
-
 struct Exchange {
     HttpResponse* response;
     const std::atomic<bool>* abort;
@@ -21,7 +18,7 @@ struct Exchange {
 size_t on_body(char* data, size_t size, size_t count, void* user) {
     auto* ex = static_cast<Exchange*>(user);
     const size_t n = size * count;
-    if (ex->response->body.size() + n > kMaxBody) {
+    if (ex->response->body.size() + n > kMaxReplyBytes) {
         return 0;  // aborts the transfer
     }
     ex->response->body.append(data, n);
@@ -58,7 +55,11 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 }  // namespace
 
-CurlTransport::CurlTransport(CurlOptions options) : options_(std::move(options)) {
+std::unique_ptr<Transport> make_transport(TransportOptions options) {
+    return std::make_unique<CurlTransport>(std::move(options));
+}
+
+CurlTransport::CurlTransport(TransportOptions options) : options_(std::move(options)) {
     while (!options_.base_url.empty() && options_.base_url.back() == '/') {
         options_.base_url.pop_back();
     }

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -26,7 +28,7 @@ class Transport {
     virtual HttpResponse get(const std::string& path) = 0;
 };
 
-struct CurlOptions {
+struct TransportOptions {
     std::string base_url;  // e.g. https://www.virustotal.com/api/v3 (no trailing slash needed)
     std::string api_key;
     std::string ca_file;  // empty: the system trust store
@@ -34,10 +36,20 @@ struct CurlOptions {
     const std::atomic<bool>* abort = nullptr;  // set to cancel a request in flight
 };
 
-// libcurl implementation: TLS verification on, x-apikey header, one reused handle.
+// What both implementations send and accept.
+inline constexpr const char* kUserAgent = "NetSentinel-Agent/4.0";
+inline constexpr size_t kMaxReplyBytes = 1 << 20;  // VirusTotal answers are a few KB
+
+// This platform's transport: libcurl on Linux (CurlTransport, transport.cc), WinHTTP on Windows
+// (transport.windows.cc, over transport::HttpClient). Both send GET with x-apikey, Accept:
+// application/json and kUserAgent, require TLS 1.2 or newer, verify the server against ca_file
+// when set (chain and host name) or else the system store, and read Retry-After in seconds.
+std::unique_ptr<Transport> make_transport(TransportOptions options);
+
+// libcurl implementation (Linux): TLS verification on, x-apikey header, one reused handle.
 class CurlTransport final : public Transport {
   public:
-    explicit CurlTransport(CurlOptions options);
+    explicit CurlTransport(TransportOptions options);
     ~CurlTransport() override;
     CurlTransport(const CurlTransport&) = delete;
     CurlTransport& operator=(const CurlTransport&) = delete;
@@ -45,7 +57,7 @@ class CurlTransport final : public Transport {
     HttpResponse get(const std::string& path) override;
 
   private:
-    CurlOptions options_;
+    TransportOptions options_;
     const libcurl::Library* lib_ = nullptr;  // loaded on first use (libcurl/library.h)
     std::string init_error_;                 // why there is no handle
     void* handle_ = nullptr;

@@ -217,9 +217,53 @@ def server_request():
     return seeds
 
 
+def vt_cache():
+    """Cache files in virustotal/file_cache.h's format: whole, torn, damaged, and framed bodies."""
+    header = b"NSVTC\x01\r\n"
+
+    def text(t):
+        return struct.pack("<H", len(t)) + t
+
+    def answer(key, malicious=0, not_found=0, expires=2_000_000_000, country=b"US",
+               owner=b"Example AS"):
+        return (b"\x01" + text(key) + struct.pack("<IIIIiBq", malicious, 1, 70, 10, -5,
+                                                   not_found, expires)
+                + text(country) + text(owner))
+
+    def budget(day, used):
+        return b"\x02" + struct.pack("<qI", day, used)
+
+    def rec(body):
+        return struct.pack("<II", len(body), zlib.crc32(body)) + body
+
+    def framed(*bodies):
+        return b"".join(bytes([len(b)]) + b for b in bodies)
+
+    whole = header + rec(answer(b"ip:203.0.113.10", 9)) + rec(
+        answer(b"domain:example.test", not_found=1)) + rec(budget(20_000, 17))
+    replaced = whole + rec(answer(b"ip:203.0.113.10", 2)) + rec(budget(20_000, 18))
+    flipped = bytearray(whole)
+    flipped[30] ^= 0x10
+    return [
+        b"\x00" + whole,                      # parsed only
+        b"\x02" + whole,                      # opened, written, reopened
+        b"\x02" + replaced,                   # later records replace earlier ones
+        b"\x02" + whole[:-5],                 # torn tail
+        b"\x02" + bytes(flipped),             # CRC mismatch
+        b"\x02" + b"SQLite format 3\x00",     # someone else's file
+        b"\x02",                              # empty file
+        b"\x00" + header + struct.pack("<II", 0xFFFFFFFF, 0) + b"x" * 8,  # length beyond limit
+        b"\x03" + framed(answer(b"ip:198.51.100.7", 3), budget(-1, 0), b"\x07junk",
+                         answer(b"k" * 200)),  # framed: unknown type stops reading
+        b"\x01" + framed(answer(b"ip:192.0.2.1", owner="\u00e9t\u00e9".encode()), b"",
+                         budget(1, 2) + b"extra"),  # trailing bytes in a body
+    ]
+
+
 TARGETS = {
     "fuzz_rule_json": rule_json, "fuzz_config": config, "fuzz_feeds": feeds,
-    "fuzz_spool": spool, "fuzz_vt_reply": vt_reply, "fuzz_ws_message": ws_message,
+    "fuzz_spool": spool, "fuzz_vt_reply": vt_reply, "fuzz_vt_cache": vt_cache,
+    "fuzz_ws_message": ws_message,
     "fuzz_server_request": server_request,
 }
 

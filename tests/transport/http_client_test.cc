@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 
 #include "libcurl/library.h"
@@ -67,6 +68,43 @@ TEST_F(HttpClientTest, InsecureSkipsVerification) {
     const auto r = (*client)->post_json("/api/agent/heartbeat", R"({"agent_id":"a"})", 5000);
     ASSERT_TRUE(r.answered()) << r.error;
     EXPECT_EQ(r.status, 200);
+}
+
+// VirusTotal's case: no CA file, the system store decides. It does not know the test CA.
+TEST_F(HttpClientTest, SystemStoreOnlyWhenAskedFor) {
+    auto o = options();
+    o.ca_cert.clear();
+    EXPECT_FALSE(HttpClient::create(o).is_ok());
+    o.trust_system_store = true;
+    auto client = HttpClient::create(o);
+    ASSERT_TRUE(client.is_ok()) << client.error();
+    const auto r = (*client)->post_json("/api/agent/heartbeat", "{}", 5000);
+    EXPECT_EQ(r.failure, FailureKind::kTls) << r.error;
+    EXPECT_EQ(server_.stats()["requests"].get<int>(), 0);
+}
+
+TEST_F(HttpClientTest, AnswerOverTheLimitFails) {
+    auto o = options();
+    o.max_body_bytes = 5;
+    auto client = HttpClient::create(o);
+    ASSERT_TRUE(client.is_ok());
+    const auto r = (*client)->post_json("/api/agent/heartbeat", R"({"agent_id":"a"})", 5000);
+    EXPECT_EQ(r.failure, FailureKind::kOther);
+    EXPECT_NE(r.error.find("longer than 5 bytes"), std::string::npos) << r.error;
+    EXPECT_TRUE(r.body.empty());
+}
+
+TEST_F(HttpClientTest, CancelFlagStopsTheRequest) {
+    std::atomic<bool> cancel{true};
+    auto o = options();
+    o.cancel = &cancel;
+    auto client = HttpClient::create(o);
+    ASSERT_TRUE(client.is_ok());
+    auto r = (*client)->post_json("/api/agent/heartbeat", R"({"agent_id":"a"})", 5000);
+    EXPECT_FALSE(r.answered());
+    cancel = false;
+    r = (*client)->post_json("/api/agent/heartbeat", R"({"agent_id":"a"})", 5000);
+    EXPECT_TRUE(r.answered()) << r.error;
 }
 
 TEST_F(HttpClientTest, RefusedConnectionIsAConnectFailure) {

@@ -27,7 +27,7 @@ Lookup dom(std::string text) { return {LookupKind::kDomain, std::move(text)}; }
 class WorkerTest : public ::testing::Test {
   protected:
     WorkerTest() {
-        CurlOptions c;
+        TransportOptions c;
         c.base_url = stub_.base_url();
         c.api_key = "test-key";
         c.ca_file = stub_.ca_file();
@@ -331,7 +331,7 @@ TEST_F(WorkerTest, UnexpectedBodyIsAnErrorAndNotCached) {
 }
 
 TEST_F(WorkerTest, NetworkErrorIsRetried) {
-    CurlOptions c;
+    TransportOptions c;
     c.base_url = "https://127.0.0.1:1/api/v3";  // nothing listens on port 1
     c.api_key = "k";
     c.timeout_seconds = 5;

@@ -6,6 +6,9 @@
 # npcap_missing without wpcap.dll: live capture prints the Npcap message, --read still works
 # ship_server   --read --output server delivers a capture's alerts to a local sentinel-server
 #               (this build's) over HTTPS, verified against the CA from sentinel-certs
+# vt_lookup     --read with a VirusTotal key against the loopback stand-in (vt_stub.py) over
+#               HTTPS verified with virustotal_ca_file: the VT-scaled alert, then the same from
+#               the persistent cache with no request; with another CA the key is never sent
 # service       --install/--start/--stop/--remove through Wine's service manager, Event Log
 # tray          the notification-area icon under Xvfb; headless without a desktop or with --no-tray
 # Exit 77 (skipped) when Wine is missing or the cross build did not run.
@@ -138,6 +141,72 @@ PY
   python3 -c 'import json,sys; n=len(json.load(open(sys.argv[1]))["alerts"]); assert n == int(sys.argv[2]), f"{n} alerts after the wrong-CA run"' \
     "$work/alerts2.json" "$expected" || fail "an agent with the wrong CA delivered alerts"
   echo "ok with a different CA nothing was delivered"
+  ;;
+
+vt_lookup)
+  mkdir -p "$work/vt/run" && cd "$work/vt" || fail "vt folder"
+  # A throwaway CA and a server certificate for 127.0.0.1, as tests/virustotal/stub_server.h makes.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt \
+    -days 2 -subj /CN=vt-test-ca >/dev/null 2>&1 &&
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr \
+    -subj /CN=127.0.0.1 >/dev/null 2>&1 &&
+  printf 'subjectAltName=IP:127.0.0.1\n' >ext.cnf &&
+  openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 \
+    -extfile ext.cnf >/dev/null 2>&1 &&
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other.key \
+    -out other-ca.crt -days 2 -subj /CN=other-ca >/dev/null 2>&1 || fail "openssl"
+  key=wine-test-key
+  echo "{\"key\":\"$key\",\"responses\":{\"ip_addresses/203.0.113.10\":[{\"status\":200,\"malicious\":9}]}}" >script.json
+  python3 "$src/tests/virustotal/vt_stub.py" --cert srv.crt --key srv.key --script script.json \
+    --log requests.jsonl --port-file port >stub.log 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do [ -s port ] && break; sleep 0.1; done
+  [ -s port ] || { cat stub.log; fail "the VirusTotal stand-in did not start"; }
+  cp ca.crt run/vt-ca.crt
+  # The config as a user would write it: the CA file beside it, the state folder relative to it.
+  echo "{\"virustotal_api_key\":\"$key\",\"virustotal_base_url\":\"https://127.0.0.1:$(cat port)/api/v3\",\"virustotal_ca_file\":\"vt-ca.crt\",\"vt_requests_per_minute\":60,\"state_dir\":\"state\"}" >run/sentinel_config.json
+  lookups() { grep -c '"path": "/api/v3/ip_addresses/203.0.113.10", "apikey": "'"$key"'"' requests.jsonl; }
+  expected='203.0.113.10 -> 1 short sessions on port 22/SSH in 300s  [VT:CRITICAL — 9 malicious]'
+  brute() {  # the first BRUTE FORCE alert of a run: level and message
+    python3 -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    if line.startswith("{"):
+        a = json.loads(line)
+        if a["category"] == "BRUTE FORCE":
+            print(a["level"], a["message"], sep=" | "); break' "$1"
+  }
+  run_agent() {  # <output name> [extra arguments]
+    local name=$1; shift
+    (cd run && wine "$exe" --config sentinel_config.json --read "$trace" --output jsonl --no-progress "$@" \
+      >"$name.jsonl" 2>"$name.err") || { tr -d '\r' <"run/$name.err"; fail "sentinel-agent.exe --read ($name)"; }
+    tr -d '\r' <"run/$name.err" >"run/$name.txt"
+  }
+  run_agent first
+  got=$(brute run/first.jsonl)
+  [ "$got" = "CRITICAL | $expected" ] || { cat run/first.txt; fail "first run: got \"$got\""; }
+  [ "$(lookups)" = 1 ] || { cat requests.jsonl; fail "first run: expected one lookup carrying the key"; }
+  grep -q "1 looked up" run/first.txt || { cat run/first.txt; fail "first run: the summary does not say 1 looked up"; }
+  [ -s run/state/reputation.cache ] || fail "no persistent cache file in the state folder"
+  echo "ok lookup over WinHTTP: $got"
+  echo "   $(grep -m1 'looked up' run/first.txt)"
+  before=$(wc -l <requests.jsonl)
+  run_agent second
+  got2=$(brute run/second.jsonl)
+  [ "$got2" = "CRITICAL | $expected" ] || { cat run/second.txt; fail "second run: got \"$got2\""; }
+  [ "$(wc -l <requests.jsonl)" = "$before" ] || { cat requests.jsonl; fail "second run: the stand-in was asked again"; }
+  grep -q "1 from the cache" run/second.txt || { cat run/second.txt; fail "second run: the summary does not say 1 from the cache"; }
+  echo "ok second run answered from reputation.cache ($(wc -c <run/state/reputation.cache) bytes); the stand-in's log stayed at $before requests"
+  # A server that the configured CA did not sign never sees the key; the endpoint stays unresolved.
+  cp other-ca.crt run/vt-ca.crt
+  rm -rf run/state
+  run_agent wrong_ca --lookup-wait 5
+  [ "$(lookups)" = 1 ] || { cat requests.jsonl; fail "with another CA the key was sent"; }
+  ! grep -q "\"apikey\": \"$key\"" <(tail -n +"$((before + 1))" requests.jsonl) || fail "with another CA the key reached the stand-in"
+  got3=$(brute run/wrong_ca.jsonl)
+  [ "${got3%% |*}" = HIGH ] || { cat run/wrong_ca.txt; fail "with another CA: got \"$got3\""; }
+  grep -q "unresolved" run/wrong_ca.txt || { cat run/wrong_ca.txt; fail "with another CA the summary does not count the endpoint as unresolved"; }
+  echo "ok with another CA nothing carrying the key was sent: $(grep -m1 'unresolved' run/wrong_ca.txt)"
   ;;
 
 service)
