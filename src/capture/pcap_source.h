@@ -66,6 +66,10 @@ class PcapLiveSource final : public PacketSource {
     void close() override;
     // The interface in use (chosen automatically when the options named none).
     const std::string& name() const override { return options_.interface; }
+    // The kernel ring libpcap set up once open: "TPACKET_V3" (blocks of frames handed over when
+    // full or after timeout_ms), "TPACKET_V2" (one slot per frame, as immediate mode asks) or
+    // "TPACKET_V1"; empty when closed or not on Linux.
+    std::string ring_kind() const;
 
   private:
     LiveOptions options_;
