@@ -76,6 +76,10 @@ work=$(mktemp -d /tmp/sentinel-livebench.XXXXXX)
 server_pid=""
 cleanup() {
   local pid
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   for ns in "$tx" "$rx"; do
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
   done
@@ -145,20 +149,22 @@ make_bulk() {
   kill "$http"; wait "$http" 2>/dev/null || true
   # Only the full-size data segments; to a MAC that is not the receiver's.
   tcpdump -r "$work/bulk_raw.pcap" -w "$work/bulk_full.pcap" "greater 1514" 2>/dev/null
-  tcprewrite --enet-dmac="$other_mac" --fixcsum -i "$work/bulk_full.pcap" -o "$work/bulk.pcap"
+  tcprewrite --enet-dmac="$other_mac" --fixcsum -i "$work/bulk_full.pcap" -o "$work/bulk.pcap" \
+    2>>"$work/tcprewrite.log"
   rm -f "$work/bulk_raw.pcap" "$work/bulk_full.pcap" "$work/www/blob.bin"
 }
 make_syn() {
   python3 "$root/bench/memory/make_flood_pcap.py" "$work/syn_raw.pcap" 300000 >/dev/null
   # Padding after the rewrite: --fixcsum would take the trailer for TCP payload.
   tcprewrite --enet-smac="$tx_mac" --enet-dmac="$other_mac" --dstipmap=10.0.0.9/32:$rx_ip/32 \
-    --fixcsum -i "$work/syn_raw.pcap" -o "$work/syn_rw.pcap"
+    --fixcsum -i "$work/syn_raw.pcap" -o "$work/syn_rw.pcap" 2>>"$work/tcprewrite.log"
   python3 "$here/pad_frames.py" "$work/syn_rw.pcap" "$work/syn.pcap" 60
   rm -f "$work/syn_raw.pcap" "$work/syn_rw.pcap"
 }
 make_large() {
   tcprewrite --enet-smac="$tx_mac" --enet-dmac="$other_mac" --fixcsum \
-    -i "$pcaps/large/DERIVED_concat_316_real_captures.pcap" -o "$work/large.pcap"
+    -i "$pcaps/large/DERIVED_concat_316_real_captures.pcap" -o "$work/large.pcap" \
+    2>>"$work/tcprewrite.log"  # a few frames too short to checksum are sent as they are
 }
 frames_in() { tcpdump -n -r "$1" 2>/dev/null | wc -l; }
 
@@ -258,10 +264,15 @@ measure() {
 }
 
 run_rates() {
-  log "recording the bulk input and writing the SYN flood"
-  make_bulk
-  make_syn
-  log "bulk: $(frames_in "$work/bulk.pcap") frames of 1514 bytes; syn: $(frames_in "$work/syn.pcap") frames of 60 bytes"
+  if [ -n "$bulk_rates" ]; then
+    log "recording the bulk input"
+    make_bulk
+    log "bulk: $(frames_in "$work/bulk.pcap") frames of 1514 bytes"
+  fi
+  if [ -n "$syn_rates" ]; then
+    make_syn
+    log "syn: $(frames_in "$work/syn.pcap") frames of 60 bytes"
+  fi
   local rate reader
   for rate in $bulk_rates; do
     for reader in $readers; do measure "$reader" bulk "$work/bulk.pcap" "$rate" "$seconds"; done
@@ -304,7 +315,7 @@ run_soak() {
     sent_pps=$(sed -n 's/^Rated: .*, \([0-9.]*\) pps.*/\1/p' "$work/replay.log" | cut -d. -f1)
     print_row "$label" large "$soak_pps" "$reader" "$sent" "$sent_pps" "$seen" "$kdrop" - "$own" \
       "$peak" "$anon" "$cpu"
-    log "$reader RSS (MB) over time:$samples"
+    log "$reader RSS (MiB) over time:$samples"
   done
 }
 
