@@ -208,9 +208,22 @@ int run_live(const LiveOptions& options) {
     console.event(schema::Severity::kInfo, "AGENT",
                   "VirusTotal " + vt_status(config, intel.stats()));
     console.event(schema::Severity::kInfo, "AGENT", "reputation: " + *reputation_text);
-    console.event(schema::Severity::kInfo, "AGENT",
-                  fmt::format("{} {}", options.read_file.empty() ? "sniffing on" : "replaying",
-                              (*source)->name()));
+    if (options.read_file.empty()) {
+        // What the kernel granted (Linux), e.g. "TPACKET_V3" unless immediate mode asked for
+        // one slot per frame.
+        const capture::LiveOptions& c = options.capture;
+        const auto* live = dynamic_cast<const capture::PcapLiveSource*>(source->get());
+        std::string ring = live != nullptr ? live->ring_kind() : std::string();
+        if (ring.empty()) {
+            ring = c.immediate ? "immediate" : "buffered";
+        }
+        console.event(schema::Severity::kInfo, "AGENT",
+                      fmt::format("sniffing on {} ({}, buffer {} MiB, timeout {} ms, batch {})",
+                                  (*source)->name(), ring, c.buffer_bytes >> 20, c.timeout_ms,
+                                  options.batch_frames));
+    } else {
+        console.event(schema::Severity::kInfo, "AGENT", "replaying " + (*source)->name());
+    }
 
     capture::PacketSource& src = **source;
     capture::PacketPump pump(src);
@@ -235,8 +248,8 @@ int run_live(const LiveOptions& options) {
         std::memory_order_relaxed);
     int exit_code = 0;
     while (!src.finished() && !platform::stop_requested()) {
-        Result<size_t> n =
-            pump.run_batch(256, [&](const decode::Packet& p) { engine.on_packet(p); });
+        Result<size_t> n = pump.run_batch(options.batch_frames,
+                                          [&](const decode::Packet& p) { engine.on_packet(p); });
         if (!n) {
             SENTINEL_LOG(error, "capture", "{}", n.error());
             exit_code = 1;

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@ struct LiveOptions {
     bool quiet = false;
     transport::LogFormat log_format = transport::LogFormat::kText;
     std::vector<std::string> only;     // detectors to run; all when empty
+    size_t batch_frames = 256;         // most frames per capture read (pump.run_batch)
     double stats_interval = 30;        // seconds between console stats lines
     double drain_seconds = 30;         // after a replay, how long to wait for delivery
     double lookup_wait = 120;          // a replay's first pass: seconds for VirusTotal lookups

@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
     bool list = false;
     sentinel::agent::LiveOptions live;
     std::string log_format = "text";
-    int buffer_mb = 16;
+    int buffer_mb = 2;
     bool no_promisc = false;
 
     auto* config_option =
@@ -178,10 +178,28 @@ int main(int argc, char** argv) {
     app.add_option("--snaplen", live.capture.snap_length, "Bytes kept per captured frame")
         ->capture_default_str()
         ->check(CLI::Range(64, 262144));
-    app.add_option("--buffer-mb", buffer_mb, "Kernel capture buffer in MiB")
+    app.add_option("--buffer-mb", buffer_mb,
+                   "Kernel capture ring in MiB; it counts in the agent's resident memory. 2 (as "
+                   "tcpdump) keeps up with a busy host; 16 rides out bursts of 200k+ frames/s on "
+                   "a mirror port (docs/benchmarks.md, Live capture)")
         ->capture_default_str()
         ->check(CLI::Range(1, 2048));
     app.add_flag("--no-promisc", no_promisc, "Do not put the interface into promiscuous mode");
+    app.add_flag("--immediate", live.capture.immediate,
+                 "Hand each frame over at once (libpcap's immediate mode: a TPACKET_V2 ring and "
+                 "one wake-up per frame instead of TPACKET_V3 blocks); lower latency, more CPU")
+        ->group("Capture tuning");
+    app.add_option("--capture-timeout-ms", live.capture.timeout_ms,
+                   "Longest wait before a partly filled kernel block is handed over")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000))
+        ->group("Capture tuning");
+    app.add_option("--batch", live.batch_frames,
+                   "Most frames read per capture call before the detectors' housekeeping and "
+                   "the counters run")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 65536))
+        ->group("Capture tuning");
     app.add_option("--state-dir", live.state_dir,
                    "Agent identity, alert spool and reputation cache (default: state_dir from "
                    "the config, /var/lib/netsentinel)");

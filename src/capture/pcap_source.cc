@@ -5,6 +5,11 @@
 #include <cstring>
 #include <utility>
 
+#ifdef __linux__
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#endif
+
 #include "common/ip_address.h"
 
 namespace sentinel::capture {
@@ -216,6 +221,28 @@ CaptureStats PcapLiveSource::stats() const {
         s.interface_dropped = ps.ps_ifdrop;
     }
     return s;
+}
+
+std::string PcapLiveSource::ring_kind() const {
+#ifdef __linux__
+    if (handle_ != nullptr) {
+        int version = -1;
+        socklen_t size = sizeof(version);
+        if (::getsockopt(pcap_fileno(handle_), SOL_PACKET, PACKET_VERSION, &version, &size) == 0) {
+            switch (version) {
+                case TPACKET_V1:
+                    return "TPACKET_V1";
+                case TPACKET_V2:
+                    return "TPACKET_V2";
+                case TPACKET_V3:
+                    return "TPACKET_V3";
+                default:
+                    break;
+            }
+        }
+    }
+#endif
+    return {};
 }
 
 void PcapLiveSource::stop() {

@@ -17,7 +17,9 @@ struct LiveOptions {
     std::string bpf;              // empty: every frame
     bool promiscuous = true;      // also see traffic between other hosts
     int snap_length = 262144;     // bytes kept per frame (libpcap's default maximum)
-    int buffer_bytes = 16 << 20;  // kernel ring buffer; larger absorbs bursts without drops
+    // Kernel ring: larger absorbs longer bursts, and all of it becomes resident memory of the
+    // process. 2 MiB, tcpdump's size, keeps up with a busy host (docs/benchmarks.md).
+    int buffer_bytes = 2 << 20;
     int timeout_ms = 100;         // longest wait before a partial batch is delivered
     bool immediate = false;       // deliver each frame at once (lower latency, more wake-ups)
 };
@@ -66,6 +68,10 @@ class PcapLiveSource final : public PacketSource {
     void close() override;
     // The interface in use (chosen automatically when the options named none).
     const std::string& name() const override { return options_.interface; }
+    // The kernel ring libpcap set up once open: "TPACKET_V3" (blocks of frames handed over when
+    // full or after timeout_ms), "TPACKET_V2" (one slot per frame, as immediate mode asks) or
+    // "TPACKET_V1"; empty when closed or not on Linux.
+    std::string ring_kind() const;
 
   private:
     LiveOptions options_;

@@ -249,6 +249,40 @@ TEST_F(LiveCapture, SnapLengthCutsFramesWithoutAnomalies) {
     EXPECT_EQ(run.pump.anomalies.total(), 0u) << run.pump.anomalies.summary();
 }
 
+// libpcap 1.10 on Linux sets up a TPACKET_V3 block ring unless immediate mode is asked for,
+// which takes TPACKET_V2 (one slot per frame); the agent prints which one it got.
+TEST_F(LiveCapture, RingIsBlockBasedUnlessImmediate) {
+    std::string error;
+    std::string blocks, immediate, closed;
+    in_netns(
+        ns_b_,
+        [&] {
+            LiveOptions options;
+            options.interface = veth_b_;
+            options.buffer_bytes = 1 << 20;
+            PcapLiveSource block_source(options);
+            if (Status s = block_source.open(); !s) {
+                error = s.message();
+                return;
+            }
+            blocks = block_source.ring_kind();
+            block_source.close();
+            closed = block_source.ring_kind();
+            options.immediate = true;
+            PcapLiveSource immediate_source(options);
+            if (Status s = immediate_source.open(); !s) {
+                error = s.message();
+                return;
+            }
+            immediate = immediate_source.ring_kind();
+        },
+        error);
+    ASSERT_TRUE(error.empty()) << error;
+    EXPECT_EQ(blocks, "TPACKET_V3");
+    EXPECT_EQ(immediate, "TPACKET_V2");
+    EXPECT_EQ(closed, "");
+}
+
 TEST_F(LiveCapture, StopEndsABlockingCaptureFromAnotherThread) {
     std::string error;
     bool finished = false;
