@@ -13,15 +13,15 @@ namespace sentinel::capture {
 
 // Live-capture settings; the defaults suit an IDS sensor.
 struct LiveOptions {
-    std::string interface;        // empty: choose_interface()
-    std::string bpf;              // empty: every frame
-    bool promiscuous = true;      // also see traffic between other hosts
-    int snap_length = 262144;     // bytes kept per frame (libpcap's default maximum)
+    std::string interface;     // empty: choose_interface()
+    std::string bpf;           // empty: every frame
+    bool promiscuous = true;   // also see traffic between other hosts
+    int snap_length = 262144;  // bytes kept per frame (libpcap's default maximum)
     // Kernel ring: larger absorbs longer bursts, and all of it becomes resident memory of the
     // process. 2 MiB, tcpdump's size, keeps up with a busy host (docs/benchmarks.md).
     int buffer_bytes = 2 << 20;
-    int timeout_ms = 100;         // longest wait before a partial batch is delivered
-    bool immediate = false;       // deliver each frame at once (lower latency, more wake-ups)
+    int timeout_ms = 100;    // longest wait before a partial batch is delivered
+    bool immediate = false;  // deliver each frame at once (lower latency, more wake-ups)
 };
 
 // Reads a pcap or pcapng file (libpcap detects the format) with nanosecond timestamps.
