@@ -1,7 +1,8 @@
 // Reputation under every detector and both rule sets (docs/reputation.md): each rule fires at
 // exactly its own threshold scaled by the endpoint's tier and not one event earlier, with the
-// severity adjusted and the suffix appended; the tiers come either from a test view or from an
-// offline feed index, so the feed suffix is checked too.
+// severity adjusted and the suffix appended; the tiers come from a test view, from an offline
+// feed index (so the feed suffix is checked too), or from VirusTotal answers handed to the packet
+// side as the lookup worker hands them over.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -369,7 +370,9 @@ std::string_view feed_name(Tier tier) {
 }
 constexpr std::string_view kDecoyFeed = "decoys.txt";
 
-enum class Source { kView, kFeed };
+// Where the verdict comes from: a test view, an offline feed index, or VirusTotal answers handed
+// to the packet side the way the lookup worker delivers them (LocalReputation's result ring).
+enum class Source { kView, kFeed, kLookup };
 
 using Param = std::tuple<size_t, Tier, Source>;
 
@@ -404,6 +407,35 @@ TEST_P(ReputationMatrix, FiresAtExactlyTheScaledThreshold) {
         for (const auto& d : s.decoys) {
             view.ips[ip(d.c_str())] = vt_verdict(Tier::kHigh);
         }
+    } else if (source == Source::kLookup) {
+        expected = vt_verdict(tier);
+        const auto answer = [&local](const std::string& endpoint, const intel::Verdict& v,
+                                     bool domain) {
+            intel::LookupResult r;
+            r.found = true;
+            r.malicious = v.malicious;
+            r.suspicious = v.suspicious;
+            r.reputation = v.reputation;
+            r.ttl_seconds = 3600;
+            if (domain) {
+                // VirusTotal is asked about the registered domain of a queried name.
+                r.kind = intel::LookupKind::kDomain;
+                intel::DomainName normalized;
+                ASSERT_TRUE(intel::normalize_domain(endpoint, normalized));
+                ASSERT_TRUE(
+                    intel::normalize_domain(intel::registered_domain(normalized.view()), r.domain));
+            } else {
+                r.kind = intel::LookupKind::kIp;
+                r.ip = ip(endpoint.c_str());
+            }
+            ASSERT_TRUE(local.give_result(r));
+        };
+        if (tier != Tier::kClean) {
+            answer(s.endpoint, expected, s.endpoint_is_domain);
+        }
+        for (const auto& d : s.decoys) {
+            answer(d, vt_verdict(Tier::kHigh), false);
+        }
     } else {
         const Tier feed_tier = tier == Tier::kClean ? Tier::kLow : tier;
         intel::FeedIndexBuilder builder({feed_name(tier), kDecoyFeed}, {feed_tier, Tier::kHigh});
@@ -432,7 +464,7 @@ TEST_P(ReputationMatrix, FiresAtExactlyTheScaledThreshold) {
     Engine engine(source == Source::kView ? static_cast<intel::ReputationView&>(view) : local,
                   sink);
     ASSERT_TRUE(engine.configure(c, builtin_registry(), {s.detector}).is_ok());
-    engine.between_batches();  // the feed index is in use before the first packet
+    engine.between_batches();  // the feed index and the answers are in use before the first packet
     const Feeder feed(engine);
     if (s.setup != nullptr) {
         s.setup(feed);
@@ -465,16 +497,18 @@ TEST_P(ReputationMatrix, FiresAtExactlyTheScaledThreshold) {
 std::string param_name(const ::testing::TestParamInfo<Param>& info) {
     const auto [index, tier, source] = info.param;
     return scenarios()[index].name + "_" + std::string(intel::to_string(tier)) +
-           (source == Source::kView ? "_view" : "_feed");
+           (source == Source::kView   ? "_view"
+            : source == Source::kFeed ? "_feed"
+                                      : "_lookup");
 }
 
-INSTANTIATE_TEST_SUITE_P(AllDetectors, ReputationMatrix,
-                         ::testing::Combine(::testing::Range<size_t>(0, scenarios().size()),
-                                            ::testing::Values(Tier::kCritical, Tier::kHigh,
-                                                              Tier::kMedium, Tier::kLow,
-                                                              Tier::kClean),
-                                            ::testing::Values(Source::kView, Source::kFeed)),
-                         param_name);
+INSTANTIATE_TEST_SUITE_P(
+    AllDetectors, ReputationMatrix,
+    ::testing::Combine(::testing::Range<size_t>(0, scenarios().size()),
+                       ::testing::Values(Tier::kCritical, Tier::kHigh, Tier::kMedium, Tier::kLow,
+                                         Tier::kClean),
+                       ::testing::Values(Source::kView, Source::kFeed, Source::kLookup)),
+    param_name);
 
 // The matrix covers every built-in detector under both rule sets.
 TEST(ReputationMatrixCoverage, EveryDetectorUnderBothRuleSets) {
