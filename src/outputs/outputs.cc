@@ -9,6 +9,7 @@
 #include <cstring>
 #include <thread>
 
+#include "libcurl/library.h"
 #include "outputs/eve_file.h"
 #include "outputs/syslog.h"
 #include "outputs/webhook.h"
@@ -71,6 +72,11 @@ Result<std::unique_ptr<Outputs>> Outputs::create(const config::Config& config, W
             }
         }
         wo.secret = o.webhook_secret;
+        // libcurl is opened on first use; a host without it should hear so at start, not at
+        // each batch.
+        if (auto curl = libcurl::library(); !curl) {
+            return Error{"webhook_url: cannot load libcurl: " + curl.error()};
+        }
         WorkerOptions wb = base;
         wb.batch_max = std::min<size_t>(wb.batch_max, 50);  // keep requests small
         wb.max_rejected_retries = o.webhook_max_retries;
