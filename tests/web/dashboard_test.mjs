@@ -109,6 +109,32 @@ async function main() {
             check(spark >= 1, 'timeline sparkline has a non-empty bar');
             await page.waitForTimeout(1300);  // the gauge's 1.2 s transition
             await shot(page, 'overview');
+            // Labels are readable (WCAG AA: 4.5:1) and MEDIUM is not the base amber.
+            const contrast = await page.evaluate(() => {
+                const rgb = (c) => c.match(/\d+/g).slice(0, 3).map(Number);
+                const lum = (c) => {
+                    const [r, g, b] = rgb(c).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+                };
+                const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+                const probe = document.createElement('span');
+                probe.style.color = 'var(--dim)';
+                document.body.append(probe);
+                const dim = getComputedStyle(probe).color;
+                probe.style.color = 'var(--MEDIUM)';
+                const medium = getComputedStyle(probe).color;
+                probe.style.color = 'var(--amber)';
+                const amber = getComputedStyle(probe).color;
+                probe.remove();
+                const panel = getComputedStyle(document.body).backgroundColor;
+                return { dim: ratio(dim, panel), medium_vs_amber: ratio(medium, amber) };
+            });
+            check(contrast.dim >= 4.5, 'labels (--dim) have at least 4.5:1 contrast', contrast.dim.toFixed(2));
+            check(contrast.medium_vs_amber >= 1.3, 'MEDIUM is told apart from the base amber', contrast.medium_vs_amber.toFixed(2));
+            await page.emulateMedia({ reducedMotion: 'reduce' });
+            const flicker = await page.evaluate(() => getComputedStyle(document.querySelector('.crt')).animationName);
+            check(flicker === 'none', 'no scanline flicker when reduced motion is asked for', flicker);
+            await page.emulateMedia({ reducedMotion: 'no-preference' });
         });
 
         await step('live feed', async () => {

@@ -20,7 +20,7 @@ test('gauge rule over the recent window, checked in order', () => {
     assert.deepEqual(threat_level({ CRITICAL: 1 }), { label: 'CRITICAL', color: '#ff0055', fill: 1.0 });
     assert.deepEqual(threat_level({ HIGH: 6 }), { label: 'HIGH', color: '#ff4400', fill: 0.75 });
     assert.deepEqual(threat_level({ HIGH: 2 }), { label: 'ELEVATED', color: '#ff7700', fill: 0.55 });
-    assert.deepEqual(threat_level({ MEDIUM: 2 }), { label: 'MODERATE', color: '#ffaa00', fill: 0.4 });
+    assert.deepEqual(threat_level({ MEDIUM: 2 }), { label: 'MODERATE', color: '#ffe600', fill: 0.4 });
     assert.deepEqual(threat_level({}), { label: 'NORMAL', color: '#39ff14', fill: 0.15 });
 });
 

@@ -154,7 +154,7 @@ export class Analytics {
         }
         const amber = '#ffb000';
         const grid = { stroke: 'rgba(122,85,0,0.35)', width: 1 };
-        const axis = { stroke: '#7a5500', grid, ticks: { stroke: 'rgba(122,85,0,0.5)', width: 1 }, font: '11px Courier Prime, monospace' };
+        const axis = { stroke: '#b07a00', grid, ticks: { stroke: 'rgba(122,85,0,0.5)', width: 1 }, font: '11px Courier Prime, monospace' };
         this.chart_ = new uPlot(
             {
                 width: w,

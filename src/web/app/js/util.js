@@ -4,7 +4,7 @@ export const kLevels = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'];
 export const kLevelColors = {
     CRITICAL: '#ff0055',
     HIGH: '#ff4400',
-    MEDIUM: '#ffaa00',
+    MEDIUM: '#ffe600',
     LOW: '#88cc00',
     INFO: '#00aacc',
 };
@@ -115,7 +115,7 @@ export function threat_level(counts) {
     if (n('CRITICAL') > 0) return { label: 'CRITICAL', color: '#ff0055', fill: 1.0 };
     if (n('HIGH') > 5) return { label: 'HIGH', color: '#ff4400', fill: 0.75 };
     if (n('HIGH') > 0) return { label: 'ELEVATED', color: '#ff7700', fill: 0.55 };
-    if (n('MEDIUM') > 0) return { label: 'MODERATE', color: '#ffaa00', fill: 0.4 };
+    if (n('MEDIUM') > 0) return { label: 'MODERATE', color: '#ffe600', fill: 0.4 };
     return { label: 'NORMAL', color: '#39ff14', fill: 0.15 };
 }
 
