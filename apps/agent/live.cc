@@ -110,11 +110,7 @@ int run_live(const LiveOptions& options) {
         return 2;
     }
 
-    virustotal::ServiceOptions reputation_options;
-    if (!config.virustotal_ca_file.empty()) {
-        reputation_options.ca_file = config::resolve_path(config, config.virustotal_ca_file);
-    }
-    auto reputation = virustotal::make_reputation(config, options.state_dir, reputation_options);
+    auto reputation = make_agent_reputation(config, options.state_dir);
     if (!reputation) {
         std::fprintf(stderr, "%s\n", reputation.error().c_str());
         return 2;

@@ -23,6 +23,15 @@ std::string feeds_text(const virustotal::ReputationStats& stats) {
 
 }  // namespace
 
+Result<std::unique_ptr<virustotal::ReputationService>> make_agent_reputation(
+    const config::Config& config, const std::string& state_dir) {
+    virustotal::ServiceOptions service_options;
+    if (!config.virustotal_ca_file.empty()) {
+        service_options.ca_file = config::resolve_path(config, config.virustotal_ca_file);
+    }
+    return virustotal::make_reputation(config, state_dir, service_options);
+}
+
 Result<std::string> prepare_reputation(virustotal::ReputationService& service,
                                        const OfflineOptions* file_pass, double wait_seconds,
                                        std::FILE* diagnostics) {
@@ -82,11 +91,7 @@ Result<OfflineKnowledge> load_offline_knowledge(const config::Config& config,
         k.reputation_text = "off (--no-reputation)";
         return k;
     }
-    virustotal::ServiceOptions service_options;
-    if (!config.virustotal_ca_file.empty()) {
-        service_options.ca_file = config::resolve_path(config, config.virustotal_ca_file);
-    }
-    auto service = virustotal::make_reputation(config, state_dir, service_options);
+    auto service = make_agent_reputation(config, state_dir);
     if (!service) {
         return Error{service.error() + " (--state-dir to choose another, --no-reputation to skip)"};
     }

@@ -12,6 +12,11 @@
 
 namespace sentinel::agent {
 
+// The agent's reputation service from its config: feeds, and VirusTotal with the configured CA
+// file (resolved beside the config) when a key is set. Live capture and --read use the same.
+Result<std::unique_ptr<virustotal::ReputationService>> make_agent_reputation(
+    const config::Config& config, const std::string& state_dir);
+
 // Makes reputation apply from the first packet, the same way for live capture, a replay to the
 // server and an offline run: the feeds and the unexpired answers of the persistent VirusTotal
 // cache are loaded into the packet side before capture. For a capture file (`file_pass`

@@ -80,6 +80,13 @@ class ReadReputation : public ::testing::Test {
         c["state_dir"] = (dir_ / "state").string();
         std::ofstream(dir_ / "sentinel_config.json") << c.dump();
     }
+    // A config whose VirusTotal lookups go to the stand-in.
+    void write_vt_config(const sentinel::virustotal::testing::StubServer& vt, int per_minute) {
+        write_config({{"virustotal_api_key", "offline-test-key"},
+                      {"virustotal_base_url", vt.base_url()},
+                      {"virustotal_ca_file", vt.ca_file()},
+                      {"vt_requests_per_minute", per_minute}});
+    }
     static std::string pcap(const char* name) {
         return (fs::path(SENTINEL_PCAP_DIR) / name).string();
     }
@@ -133,10 +140,7 @@ TEST_F(ReadReputation, VirusTotalAnswersAreResolvedBeforeDetection) {
     vt.set_script(
         {{"key", "offline-test-key"},
          {"responses", {{"ip_addresses/203.0.113.10", {{{"status", 200}, {"malicious", 9}}}}}}});
-    write_config({{"virustotal_api_key", "offline-test-key"},
-                  {"virustotal_base_url", vt.base_url()},
-                  {"virustotal_ca_file", vt.ca_file()},
-                  {"vt_requests_per_minute", 60}});
+    write_vt_config(vt, 60);
     const std::string capture = trace("hydra_ssh_48tasks.pcap");
 
     const AgentRun first = agent("--config sentinel_config.json --read " + capture, dir_);
@@ -161,10 +165,7 @@ TEST_F(ReadReputation, VirusTotalAnswersAreResolvedBeforeDetection) {
 // says so instead of silently ignoring the key.
 TEST_F(ReadReputation, UnresolvedEndpointsAreCountedNotHidden) {
     sentinel::virustotal::testing::StubServer vt;
-    write_config({{"virustotal_api_key", "offline-test-key"},
-                  {"virustotal_base_url", vt.base_url()},
-                  {"virustotal_ca_file", vt.ca_file()},
-                  {"vt_requests_per_minute", 1}});
+    write_vt_config(vt, 1);
     const AgentRun r = agent(
         "--config sentinel_config.json --lookup-wait 0 --read " + trace("hydra_ssh_48tasks.pcap"),
         dir_);
